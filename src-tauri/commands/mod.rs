@@ -1,0 +1,5 @@
+//! Thin `#[tauri::command]` functions, one file per area: parse arguments,
+//! call one core function, return `{code, message}` on failure.
+
+pub mod rtl;
+pub mod system;

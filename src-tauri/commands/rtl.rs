@@ -1,0 +1,56 @@
+use tauri::State;
+
+use crate::app::App;
+use crate::biller::{Biller, NewRtl, ProceedResult, RequestToLink, RtlFilter, RtlPage};
+use crate::cache::RtlSort;
+use crate::error::AppResult;
+use crate::rtls::{self, Listed, RtlDetail};
+
+#[tauri::command]
+pub async fn list_rtls(
+    app: State<'_, App>,
+    filter: RtlFilter,
+    page: u32,
+    limit: u32,
+    sort: Option<RtlSort>,
+) -> AppResult<Listed<RtlPage>> {
+    rtls::list(&app, filter, page, limit, sort).await
+}
+
+#[tauri::command]
+pub async fn get_rtl(app: State<'_, App>, id: String) -> AppResult<Listed<RtlDetail>> {
+    rtls::get(&app, id).await
+}
+
+#[tauri::command]
+pub async fn list_billers(app: State<'_, App>) -> AppResult<Listed<Vec<Biller>>> {
+    rtls::billers(&app).await
+}
+
+#[tauri::command]
+pub async fn create_rtl(app: State<'_, App>, new: NewRtl) -> AppResult<RequestToLink> {
+    rtls::create(&app, new).await
+}
+
+#[tauri::command]
+pub async fn set_rtl_status(
+    app: State<'_, App>,
+    id: String,
+    status: String,
+) -> AppResult<RequestToLink> {
+    rtls::set_status(&app, id, status).await
+}
+
+#[tauri::command]
+pub async fn cancel_rtl(
+    app: State<'_, App>,
+    id: String,
+    reason: Option<String>,
+) -> AppResult<RequestToLink> {
+    rtls::cancel(&app, id, reason).await
+}
+
+#[tauri::command]
+pub async fn proceed_rtl(app: State<'_, App>, id: String) -> AppResult<ProceedResult> {
+    rtls::proceed(&app, id).await
+}

@@ -1,0 +1,141 @@
+//! What the BillerAPI and Link Money clients share: one reqwest client, the
+//! mapping of transport failures and HTTP statuses to `AppError`, and the
+//! retry policy for idempotent reads.
+
+use std::time::Duration;
+
+use reqwest::{Response, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, AppResult, ErrorCode};
+
+/// Per-request timeout; a slow service ends in `timeout`, never a frozen view.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub fn build_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(concat!("Linkdesk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the HTTP client configuration is static and valid")
+}
+
+/// Maps a transport-level failure (no HTTP answer at all). The message names the
+/// service and never includes a header, so no credential can leak through it.
+pub fn transport_error(service: &str, err: &reqwest::Error) -> AppError {
+    if err.is_timeout() {
+        return AppError::new(
+            ErrorCode::Timeout,
+            format!(
+                "{service} did not answer within {} seconds",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        );
+    }
+    let chain = error_chain(err);
+    if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") {
+        return AppError::new(
+            ErrorCode::Tls,
+            format!("TLS error talking to {service}: {chain}"),
+        );
+    }
+    if err.is_builder() {
+        return AppError::invalid(format!("The {service} base URL is not usable: {chain}"));
+    }
+    AppError::new(
+        ErrorCode::Offline,
+        format!("{service} cannot be reached ({chain})"),
+    )
+}
+
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let s = e.to_string();
+        // reqwest repeats the URL in its own message; the inner causes say what happened.
+        if !parts.iter().any(|p: &String| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = e.source();
+    }
+    parts.into_iter().skip(1).collect::<Vec<_>>().join(": ")
+}
+
+/// Maps a non-success HTTP status plus the service's own message to an `AppError`.
+pub fn status_error(
+    service: &str,
+    status: StatusCode,
+    message: Option<String>,
+    retry_after: Option<u64>,
+) -> AppError {
+    let detail =
+        message.unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
+    let code = match status.as_u16() {
+        400 | 422 => ErrorCode::InvalidInput,
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        409 => ErrorCode::Conflict,
+        429 => ErrorCode::RateLimited,
+        500..=599 => ErrorCode::ServerError,
+        _ => ErrorCode::BadResponse,
+    };
+    let mut err = AppError::new(
+        code,
+        format!("{service}: {detail} (HTTP {})", status.as_u16()),
+    );
+    if code == ErrorCode::RateLimited {
+        let secs = retry_after.unwrap_or(60);
+        err.message = format!("{service} is rate limiting: {detail}. Try again in {secs} s.");
+        err.retry_after_secs = Some(secs);
+    }
+    err
+}
+
+pub fn retry_after_secs(resp: &Response) -> Option<u64> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads a success body as JSON of type `T`; anything else is `bad_response`
+/// with a short, sanitised reason.
+pub async fn read_json<T: DeserializeOwned>(service: &str, resp: Response) -> AppResult<T> {
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| transport_error(service, &e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        AppError::new(
+            ErrorCode::BadResponse,
+            format!("{service} sent an answer Linkdesk could not read: {e}"),
+        )
+    })
+}
+
+/// How many times an idempotent read is tried when the service is unreachable
+/// or answers 5xx, and the pause before each new attempt.
+pub const READ_ATTEMPTS: u32 = 3;
+pub fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(200 * 2u64.pow(attempt))
+}
+
+/// Checks a service base URL from the settings: absolute http(s) with a host;
+/// a trailing slash is dropped so paths can be appended.
+pub fn validate_base_url(url: &str) -> AppResult<String> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let parsed = url::Url::parse(trimmed)
+        .map_err(|e| AppError::invalid(format!("\"{trimmed}\" is not a valid URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(AppError::invalid(format!(
+            "\"{trimmed}\" is not an http(s) URL with a host"
+        )));
+    }
+    Ok(trimmed.to_string())
+}

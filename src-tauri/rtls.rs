@@ -1,0 +1,255 @@
+//! Request-to-link records: online first, the cache when the service cannot be
+//! reached. Every record fetched is written to the cache.
+
+use serde::Serialize;
+
+use crate::app::{blocking, App};
+use crate::biller::{Biller, NewRtl, ProceedResult, RequestToLink, RtlFilter, RtlPage, RtlStatus};
+use crate::cache::RtlSort;
+use crate::error::{AppError, AppResult, ErrorCode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Live,
+    Cache,
+}
+
+/// A read's answer and where it came from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listed<T> {
+    pub data: T,
+    pub source: Source,
+    /// When the cached data was fetched (RFC 3339), for "Offline — showing data cached at …".
+    pub cached_at: Option<String>,
+    /// Why the cache answered: the service's error, or "Work offline is on".
+    pub reason: Option<String>,
+}
+
+impl<T> Listed<T> {
+    fn live(data: T) -> Self {
+        Self {
+            data,
+            source: Source::Live,
+            cached_at: None,
+            reason: None,
+        }
+    }
+}
+
+pub async fn list(
+    app: &App,
+    filter: RtlFilter,
+    page: u32,
+    limit: u32,
+    sort: Option<RtlSort>,
+) -> AppResult<Listed<RtlPage>> {
+    let session = app.session();
+    let env = session.env.id.clone();
+    // A sort other than the service's own order can only be answered locally.
+    let online = !app.work_offline() && sort.is_none();
+    let reason = if online {
+        match session.biller.list_rtls(&filter, page, limit).await {
+            Ok(page) => {
+                let cache = app.cache.clone();
+                let items = page.items.clone();
+                let env = env.clone();
+                // A cache failure must not hide a good live answer.
+                if let Err(e) = blocking(move || Ok(cache.upsert_rtls(&env, &items)?)).await {
+                    tracing::warn!(error = %e, "could not cache RTL page");
+                }
+                return Ok(Listed::live(page));
+            }
+            Err(e) if e.is_unreachable() => e.message,
+            Err(e) => return Err(e),
+        }
+    } else if app.work_offline() {
+        "Work offline is on".to_string()
+    } else {
+        "Sorted from the local cache".to_string()
+    };
+    let cache = app.cache.clone();
+    let (data, cached_at) = blocking(move || {
+        let page = cache
+            .query_rtls(&env, &filter, page, limit, sort)
+            .map_err(invalid_filter)?;
+        let at = cache.rtls_fetched_at(&env)?;
+        Ok((page, at))
+    })
+    .await?;
+    Ok(Listed {
+        data,
+        source: Source::Cache,
+        cached_at,
+        reason: Some(reason),
+    })
+}
+
+/// The cache reports an invalid filter value as data; the user sees it as input.
+fn invalid_filter(e: crate::cache::CacheError) -> AppError {
+    match e {
+        crate::cache::CacheError::Data(m) => AppError::invalid(m),
+        other => other.into(),
+    }
+}
+
+/// One record and what the documents allow doing with it now.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RtlDetail {
+    pub rtl: RequestToLink,
+    pub can_cancel: bool,
+    pub can_proceed: bool,
+    pub next_statuses: Vec<RtlStatus>,
+}
+
+impl From<RequestToLink> for RtlDetail {
+    fn from(rtl: RequestToLink) -> Self {
+        Self {
+            can_cancel: rtl.status.can_cancel(),
+            can_proceed: rtl.status.can_proceed(),
+            next_statuses: rtl.status.next_statuses().to_vec(),
+            rtl,
+        }
+    }
+}
+
+pub async fn get(app: &App, id: String) -> AppResult<Listed<RtlDetail>> {
+    let session = app.session();
+    let env = session.env.id.clone();
+    let reason = if app.work_offline() {
+        "Work offline is on".to_string()
+    } else {
+        match session.biller.get_rtl(&id).await {
+            Ok(rtl) => {
+                store(app, &env, rtl.clone()).await;
+                return Ok(Listed::live(rtl.into()));
+            }
+            Err(e) if e.is_unreachable() => e.message,
+            Err(e) => return Err(e),
+        }
+    };
+    let cache = app.cache.clone();
+    let lookup = id.clone();
+    let found =
+        blocking(move || Ok((cache.get_rtl(&env, &lookup)?, cache.rtls_fetched_at(&env)?))).await?;
+    match found {
+        (Some(rtl), cached_at) => Ok(Listed {
+            data: rtl.into(),
+            source: Source::Cache,
+            cached_at,
+            reason: Some(reason),
+        }),
+        (None, _) => Err(AppError::new(
+            ErrorCode::Offline,
+            format!("{reason}. {id} is not in the local cache."),
+        )),
+    }
+}
+
+pub async fn billers(app: &App) -> AppResult<Listed<Vec<Biller>>> {
+    let session = app.session();
+    let env = session.env.id.clone();
+    let reason = if app.work_offline() {
+        "Work offline is on".to_string()
+    } else {
+        match session.biller.list_billers().await {
+            Ok(list) => {
+                let cache = app.cache.clone();
+                let items = list.clone();
+                if let Err(e) = blocking(move || Ok(cache.upsert_billers(&env, &items)?)).await {
+                    tracing::warn!(error = %e, "could not cache billers");
+                }
+                return Ok(Listed::live(list));
+            }
+            Err(e) if e.is_unreachable() => e.message,
+            Err(e) => return Err(e),
+        }
+    };
+    let cache = app.cache.clone();
+    let data = blocking(move || Ok(cache.list_billers(&env)?)).await?;
+    Ok(Listed {
+        data,
+        source: Source::Cache,
+        cached_at: None,
+        reason: Some(reason),
+    })
+}
+
+/// Writes are never queued: offline, they are refused before anything is sent.
+fn ensure_online(app: &App) -> AppResult<()> {
+    if app.work_offline() {
+        return Err(AppError::new(
+            ErrorCode::OfflineWrite,
+            "Linkdesk is working offline; changes are not queued. Turn off Work offline to make this change.",
+        ));
+    }
+    Ok(())
+}
+
+/// After a write that failed in transit the outcome is unknown: say so plainly.
+fn write_error(e: AppError) -> AppError {
+    if e.is_unreachable() && e.code != ErrorCode::ServerError {
+        AppError::new(
+            ErrorCode::OfflineWrite,
+            format!(
+                "{} The change may not have been made; reload the record to see its state.",
+                e.message
+            ),
+        )
+    } else {
+        e
+    }
+}
+
+async fn store(app: &App, env: &str, rtl: RequestToLink) {
+    let cache = app.cache.clone();
+    let env = env.to_string();
+    if let Err(e) = blocking(move || Ok(cache.upsert_rtls(&env, &[rtl])?)).await {
+        tracing::warn!(error = %e, "could not cache RTL");
+    }
+}
+
+pub async fn create(app: &App, new: NewRtl) -> AppResult<RequestToLink> {
+    ensure_online(app)?;
+    let session = app.session();
+    let rtl = session.biller.create_rtl(&new).await.map_err(write_error)?;
+    store(app, &session.env.id, rtl.clone()).await;
+    Ok(rtl)
+}
+
+pub async fn set_status(app: &App, id: String, status: String) -> AppResult<RequestToLink> {
+    ensure_online(app)?;
+    let session = app.session();
+    let rtl = session
+        .biller
+        .set_status(&id, &RtlStatus::parse(&status))
+        .await
+        .map_err(write_error)?;
+    store(app, &session.env.id, rtl.clone()).await;
+    Ok(rtl)
+}
+
+pub async fn cancel(app: &App, id: String, reason: Option<String>) -> AppResult<RequestToLink> {
+    ensure_online(app)?;
+    let session = app.session();
+    let rtl = session
+        .biller
+        .cancel(&id, reason.as_deref())
+        .await
+        .map_err(write_error)?;
+    store(app, &session.env.id, rtl.clone()).await;
+    Ok(rtl)
+}
+
+pub async fn proceed(app: &App, id: String) -> AppResult<ProceedResult> {
+    ensure_online(app)?;
+    let session = app.session();
+    let result = session.biller.proceed(&id).await.map_err(write_error)?;
+    // The answer holds the token and URL; the record itself changed too.
+    if let Ok(rtl) = session.biller.get_rtl(&id).await {
+        store(app, &session.env.id, rtl).await;
+    }
+    Ok(result)
+}

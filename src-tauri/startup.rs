@@ -1,0 +1,109 @@
+//! Everything `setup` does once: the data directory, logs, the cache, the
+//! embedded sandbox (or the URLs given in the environment) and the first session.
+
+use std::path::PathBuf;
+
+use tauri::{AppHandle, Manager};
+
+use crate::app::{sandbox_session, App};
+use crate::cache::Cache;
+use crate::http;
+
+/// Overrides, documented in the README.
+pub const ENV_DATA_DIR: &str = "LINKDESK_DATA_DIR";
+pub const ENV_BILLER_URL: &str = "LINKDESK_BILLER_URL";
+pub const ENV_LINKMONEY_URL: &str = "LINKDESK_LINKMONEY_URL";
+pub const ENV_SANDBOX_OPTS: &str = "LINKDESK_SANDBOX_OPTS";
+
+pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> {
+    let data_dir = match std::env::var_os(ENV_DATA_DIR) {
+        Some(dir) => PathBuf::from(dir),
+        None => handle.path().app_data_dir()?,
+    };
+    std::fs::create_dir_all(&data_dir)?;
+    let guard = crate::logging::init(&data_dir);
+    // The guard lives as long as the process: logs flush until exit.
+    std::mem::forget(guard);
+    tracing::info!(data_dir = %data_dir.display(), "Linkdesk starting");
+
+    let mut notices = Vec::new();
+    let cache = open_cache(&data_dir, &mut notices)?;
+    let http = http::build_client();
+
+    let biller_url = std::env::var(ENV_BILLER_URL)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let linkmoney_url = std::env::var(ENV_LINKMONEY_URL)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let session = match (biller_url, linkmoney_url) {
+        (None, None) => {
+            let url = start_embedded_sandbox()?;
+            sandbox_session(&http, "Embedded sandbox", &url, &url)?
+        }
+        (biller, linkmoney) => {
+            let biller = biller.or_else(|| linkmoney.clone()).unwrap_or_default();
+            let linkmoney = linkmoney.unwrap_or_else(|| biller.clone());
+            sandbox_session(
+                &http,
+                "Sandbox (from environment variables)",
+                &biller,
+                &linkmoney,
+            )?
+        }
+    };
+    tracing::info!(biller = %session.env.biller_url, linkmoney = %session.env.linkmoney_url, "environment ready");
+    Ok(App::new(http, cache, data_dir, session, notices))
+}
+
+/// A cache that cannot be opened even after moving the bad file aside must not
+/// stop the app: it then runs on a fresh cache in a temporary directory.
+fn open_cache(
+    data_dir: &std::path::Path,
+    notices: &mut Vec<String>,
+) -> Result<Cache, Box<dyn std::error::Error>> {
+    match Cache::open(data_dir) {
+        Ok((cache, report)) => {
+            if let Some(moved) = report.moved_aside_to {
+                let why = report
+                    .reason
+                    .unwrap_or_else(|| "it could not be read".into());
+                let msg = format!(
+                    "The local cache was unreadable ({why}). It was moved to {} and a fresh cache was started.",
+                    moved.display()
+                );
+                tracing::warn!("{msg}");
+                notices.push(msg);
+            }
+            Ok(cache)
+        }
+        Err(e) => {
+            let fallback =
+                std::env::temp_dir().join(format!("linkdesk-cache-{}", std::process::id()));
+            std::fs::create_dir_all(&fallback)?;
+            let msg = format!(
+                "The local cache in {} could not be opened ({e}). A temporary cache is used for this session.",
+                data_dir.display()
+            );
+            tracing::error!("{msg}");
+            notices.push(msg);
+            Ok(Cache::open(&fallback)?.0)
+        }
+    }
+}
+
+/// Starts the embedded sandbox on an ephemeral loopback port inside the app's
+/// runtime. `LINKDESK_SANDBOX_OPTS` takes the sandbox's own command-line options.
+fn start_embedded_sandbox() -> Result<String, Box<dyn std::error::Error>> {
+    use clap::Parser;
+    let extra = std::env::var(ENV_SANDBOX_OPTS).unwrap_or_default();
+    let args = std::iter::once("linkdesk-sandbox").chain(extra.split_whitespace());
+    let mut options = linkdesk_sandbox::Options::try_parse_from(args)
+        .map_err(|e| format!("{ENV_SANDBOX_OPTS} is not valid: {e}"))?;
+    options.addr = "127.0.0.1:0".parse()?;
+    let sandbox = tauri::async_runtime::block_on(linkdesk_sandbox::start(options))?;
+    let url = sandbox.url();
+    // The sandbox serves for the app's whole life.
+    std::mem::forget(sandbox);
+    Ok(url)
+}

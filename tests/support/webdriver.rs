@@ -1,0 +1,326 @@
+//! A small W3C WebDriver client over HTTP. Each `App` starts its own
+//! tauri-driver on free ports with its own data directory, and stops both the
+//! app and the driver when dropped.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// One window at a time: the machine running the tests has two cores.
+pub static WINDOW: Mutex<()> = Mutex::new(());
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+/// How long a wait for something on screen may take before the test fails.
+const WAIT: Duration = Duration::from_secs(30);
+
+pub struct App {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+}
+
+#[derive(Clone, Debug)]
+pub struct El(pub String);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Fails loudly when the end-to-end environment is missing, so a run can never
+/// pass without them. `LINKDESK_E2E=skip` is the only way to leave them out.
+pub fn e2e_enabled() -> bool {
+    if std::env::var("LINKDESK_E2E").as_deref() == Ok("skip") {
+        eprintln!("LINKDESK_E2E=skip: end-to-end test NOT run");
+        return false;
+    }
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "end-to-end tests need a display: run them through scripts/test.sh (which starts Xvfb)"
+    );
+    true
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
+    std::fs::create_dir_all(&dir).expect("target/e2e is writable");
+    dir
+}
+
+impl App {
+    /// Launches the app with these extra environment variables.
+    pub async fn launch(env: &[(&str, String)]) -> App {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let native = free_port();
+        let mut cmd = Command::new("tauri-driver");
+        // Its own process group, so the driver, WebKitWebDriver and the app
+        // all stop together even when a test fails half-way.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("LINKDESK_DATA_DIR", data_dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let driver = cmd
+            .spawn()
+            .expect("tauri-driver must be installed (scripts/setup.sh installs it)");
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut app = App {
+            driver,
+            base,
+            session: String::new(),
+            http,
+            data_dir,
+        };
+        let deadline = Instant::now() + WAIT;
+        while app
+            .http
+            .get(format!("{}/status", app.base))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "tauri-driver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {
+            "application": env!("CARGO_BIN_EXE_linkdesk")
+        }}}});
+        let v = app.raw("POST", "/session", Some(caps)).await;
+        app.session = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        app
+    }
+
+    async fn raw(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{}", self.base, path);
+        let req = match method {
+            "GET" => self.http.get(url),
+            "DELETE" => self.http.delete(url),
+            _ => self.http.post(url).json(&body.unwrap_or(json!({}))),
+        };
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("webdriver {path}: {e}"));
+        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        v["value"].clone()
+    }
+
+    async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.raw(method, &format!("/session/{}{}", self.session, path), body)
+            .await
+    }
+
+    /// Runs `script` in the window; `arguments[0..]` are `args`.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    pub async fn find_all(&self, css: &str) -> Vec<El> {
+        let v = self
+            .cmd(
+                "POST",
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str())
+                    .map(|s| El(s.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Waits for a *visible* element matching `css`.
+    pub async fn wait(&self, css: &str) -> El {
+        self.wait_until(css, |_| true).await
+    }
+
+    pub async fn wait_until(&self, css: &str, ok: impl Fn(&str) -> bool) -> El {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            for el in self.find_all(css).await {
+                if self.displayed(&el).await && ok(&self.text(&el).await) {
+                    return el;
+                }
+            }
+            if Instant::now() > deadline {
+                self.screenshot(&format!("timeout-{}", sanitize(css))).await;
+                panic!("nothing visible matched {css} in time");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until `check` (a JS expression returning a boolean) is true.
+    pub async fn wait_js(&self, what: &str, check: &str) {
+        let deadline = Instant::now() + WAIT;
+        while self.js(&format!("return !!({check});"), vec![]).await != json!(true) {
+            if Instant::now() > deadline {
+                self.screenshot(&format!("timeout-{}", sanitize(what)))
+                    .await;
+                panic!("timed out waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn displayed(&self, el: &El) -> bool {
+        self.cmd("GET", &format!("/element/{}/displayed", el.0), None)
+            .await
+            == json!(true)
+    }
+
+    pub async fn text(&self, el: &El) -> String {
+        self.cmd("GET", &format!("/element/{}/text", el.0), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub async fn attr(&self, el: &El, name: &str) -> Option<String> {
+        self.cmd("GET", &format!("/element/{}/attribute/{name}", el.0), None)
+            .await
+            .as_str()
+            .map(str::to_string)
+    }
+
+    pub async fn enabled(&self, el: &El) -> bool {
+        self.cmd("GET", &format!("/element/{}/enabled", el.0), None)
+            .await
+            == json!(true)
+    }
+
+    pub async fn click(&self, el: &El) {
+        self.cmd("POST", &format!("/element/{}/click", el.0), Some(json!({})))
+            .await;
+    }
+
+    pub async fn type_into(&self, el: &El, text: &str) {
+        self.cmd(
+            "POST",
+            &format!("/element/{}/value", el.0),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    pub async fn clear(&self, el: &El) {
+        self.cmd("POST", &format!("/element/{}/clear", el.0), Some(json!({})))
+            .await;
+    }
+
+    /// Picks an <option> of a <select> by value and fires `change`, as a person would.
+    pub async fn select_value(&self, css: &str, value: &str) {
+        self.wait(css).await;
+        self.js(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![json!(css), json!(value)],
+        )
+        .await;
+    }
+
+    /// Presses a key on the page (no element focused).
+    pub async fn press(&self, key: &str) {
+        self.js(
+            "document.activeElement && document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], bubbles: true}));",
+            vec![json!(key)],
+        )
+        .await;
+    }
+
+    /// Saves a PNG of the window under target/e2e/.
+    pub async fn screenshot(&self, name: &str) {
+        use base64_engine::decode;
+        let v = self.cmd("GET", "/screenshot", None).await;
+        if let Some(b64) = v.as_str() {
+            if let Some(png) = decode(b64) {
+                let _ = std::fs::write(screenshot_dir().join(format!("{name}.png")), png);
+            }
+        }
+    }
+
+    /// Closes the window; `Drop` then stops the driver's whole process group.
+    pub async fn quit(self) {
+        let _ = self
+            .raw("DELETE", &format!("/session/{}", self.session), None)
+            .await;
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// Standard base64 decoding, enough for screenshots.
+mod base64_engine {
+    pub fn decode(s: &str) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(s.len() * 3 / 4);
+        let mut buf = 0u32;
+        let mut bits = 0;
+        for c in s.bytes() {
+            let v = match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                b'=' | b'\n' | b'\r' => continue,
+                _ => return None,
+            } as u32;
+            buf = (buf << 6) | v;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((buf >> bits) as u8);
+            }
+        }
+        Some(out)
+    }
+}

@@ -1,0 +1,365 @@
+// The request-to-link view: filters, paging, the table, the detail pane and
+// its actions.
+
+import { call } from "./api.js";
+import { h, clear, $, debounce } from "./dom.js";
+import { dateTime, range, timeLeft, clock } from "./format.js";
+import { showError, hideError, toast, badge, copyButton, openDialog, confirmDialog } from "./ui.js";
+import { shell } from "./shell.js";
+
+const STORE_KEY = "linkdesk.rtl.view";
+const SORT_COLUMNS = ["id", "client_user_id", "biller", "status", "created_at", "updated_at"];
+
+const state = {
+  filter: { search: "", status: "", clientUserId: "", billerId: "" },
+  page: 1,
+  limit: 20,
+  sort: null, // {column, descending}; null = the service's order
+  items: [],
+  total: 0,
+  selected: -1,
+  detail: null, // RtlDetail on screen
+  proceeds: new Map(), // rtl id → ProceedResult shown in its detail
+  billers: new Map(),
+  seq: 0,
+  retryTimer: null,
+};
+
+function remember() {
+  const { filter, limit } = state;
+  localStorage.setItem(STORE_KEY, JSON.stringify({ filter, limit }));
+}
+
+function restore() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(STORE_KEY) || "{}");
+    if (saved.filter) Object.assign(state.filter, saved.filter);
+    if ([20, 50, 100].includes(saved.limit)) state.limit = saved.limit;
+  } catch { /* a damaged saved view is simply forgotten */ }
+}
+
+const filterArg = () => Object.fromEntries(
+  Object.entries(state.filter).map(([k, v]) => [k, v && v.trim() !== "" ? v.trim() : null]),
+);
+
+export async function loadBillers() {
+  try {
+    const res = await call("list_billers");
+    state.billers = new Map(res.data.map((b) => [b.id, b.name || b.id]));
+  } catch (err) {
+    showError(err, { retry: loadBillers });
+  }
+  const select = $("#f-biller");
+  const current = state.filter.billerId;
+  clear(select).append(h("option", { value: "" }, "All billers"));
+  for (const [id, name] of [...state.billers].sort((a, b) => a[1].localeCompare(b[1]))) {
+    select.append(h("option", { value: id }, name));
+  }
+  if (current && !state.billers.has(current)) select.append(h("option", { value: current }, current));
+  select.value = current;
+}
+
+export async function load() {
+  const seq = ++state.seq;
+  clearTimeout(state.retryTimer);
+  $("#rtl-loading").hidden = false;
+  try {
+    const res = await call("list_rtls", { filter: filterArg(), page: state.page, limit: state.limit, sort: state.sort });
+    if (seq !== state.seq) return; // a newer request is on its way
+    hideError();
+    state.items = res.data.items;
+    state.total = res.data.total;
+    state.selected = Math.min(state.selected, state.items.length - 1);
+    shell.setSource(res);
+    if (res.source === "cache" && !shell.workOffline) {
+      // Go back online by ourselves as soon as the service answers again.
+      state.retryTimer = setTimeout(load, 5000);
+    }
+    render();
+  } catch (err) {
+    if (seq !== state.seq) return;
+    showError(err, { retry: load });
+  } finally {
+    if (seq === state.seq) $("#rtl-loading").hidden = true;
+  }
+}
+
+function render() {
+  const tbody = clear($("#rtl-rows"));
+  state.items.forEach((rtl, i) => {
+    const biller = rtl.biller_id ? state.billers.get(rtl.biller_id) || rtl.biller_id : "—";
+    const row = h("tr", {
+      testid: "rtl-row", dataset: { id: rtl.id }, class: i === state.selected ? "selected" : "",
+      onclick: () => { select(i); openDetail(rtl.id); },
+    },
+      h("td", { class: "mono" }, rtl.id),
+      h("td", { title: rtl.client_user_id }, rtl.client_user_id),
+      h("td", { title: rtl.biller_id || "" }, biller),
+      h("td", {}, badge(rtl.status, "rtl-status")),
+      h("td", { class: "num" }, dateTime(rtl.created_at)),
+      h("td", { class: "num" }, dateTime(rtl.updated_at)),
+    );
+    tbody.append(row);
+  });
+  const empty = $("#rtl-empty");
+  empty.hidden = state.items.length > 0;
+  const filtered = Object.values(state.filter).some((v) => v && v.trim());
+  empty.textContent = state.total > 0
+    ? "This page is past the end of the list."
+    : filtered ? "No requests match these filters." : "No requests to link yet. Create one with “New request”.";
+  $("#rtl-total").textContent = range(state.page, state.limit, state.items.length, state.total);
+  const last = lastPage();
+  $("#page-first").disabled = $("#page-prev").disabled = state.page <= 1;
+  $("#page-next").disabled = $("#page-last").disabled = state.page >= last;
+  for (const th of document.querySelectorAll("#view-rtls th[data-sort]")) {
+    const col = th.dataset.sort;
+    th.classList.toggle("sorted-asc", state.sort?.column === col && !state.sort.descending);
+    th.classList.toggle("sorted-desc", state.sort?.column === col && state.sort.descending);
+  }
+}
+
+const lastPage = () => Math.max(1, Math.ceil(state.total / state.limit));
+
+function goTo(page) {
+  const target = Math.min(Math.max(1, page), lastPage());
+  if (target === state.page) return;
+  state.page = target;
+  state.selected = -1;
+  load();
+}
+
+function select(i) {
+  if (!state.items.length) return;
+  state.selected = Math.max(0, Math.min(i, state.items.length - 1));
+  const rows = document.querySelectorAll("#rtl-rows tr");
+  rows.forEach((r, j) => r.classList.toggle("selected", j === state.selected));
+  rows[state.selected]?.scrollIntoView({ block: "nearest" });
+}
+
+function filtersChanged() {
+  state.page = 1;
+  state.selected = -1;
+  remember();
+  load();
+}
+
+// ---- detail pane -------------------------------------------------------
+
+export async function openDetail(id) {
+  const pane = $("#rtl-detail");
+  pane.hidden = false;
+  try {
+    const res = await call("get_rtl", { id });
+    state.detail = res.data;
+    renderDetail(res);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+export function closeDetail() {
+  $("#rtl-detail").hidden = true;
+  state.detail = null;
+}
+
+function field(label, value, { mono = false, copy = false, node = null } = {}) {
+  const shown = node ?? (value === null || value === undefined || value === ""
+    ? h("span", { class: "null" }, "none")
+    : h("span", { class: mono ? "value mono" : "value" }, value));
+  return [h("dt", {}, label), h("dd", {}, shown, copy && value ? copyButton(String(value)) : null)];
+}
+
+function renderDetail(res) {
+  const { rtl, canCancel, canProceed, nextStatuses } = res.data;
+  const locked = shell.writesLocked();
+  const offline = res.source === "cache" || shell.workOffline;
+  const writeBlock = locked ? "Production is locked: unlock writes first" : offline ? "Offline: changes are not queued" : "";
+  const pane = clear($("#rtl-detail"));
+  const billerName = rtl.biller_id ? state.billers.get(rtl.biller_id) : null;
+  const sessionUrl = rtl.session_url
+    ? h("span", { class: "value mono" }, rtl.session_url) : null;
+
+  const statusSelect = h("select", { testid: "rtl-status-select", disabled: !nextStatuses.length || !!writeBlock },
+    h("option", { value: "" }, nextStatuses.length ? "Change status to…" : "No status change allowed"),
+    nextStatuses.map((s) => h("option", { value: s }, s)));
+  const applyStatus = h("button", { testid: "rtl-status-apply", disabled: true, onclick: () => changeStatus(rtl, statusSelect.value) }, "Apply");
+  statusSelect.addEventListener("change", () => { applyStatus.disabled = !statusSelect.value; });
+
+  pane.append(
+    h("div", { class: "detail-head" },
+      h("h2", {}, "Request to link"), h("span", { class: "spacer" }),
+      h("button", { class: "ghost", title: "Close (Esc)", testid: "detail-close", onclick: closeDetail }, "×")),
+    h("dl", { class: "fields" },
+      field("ID", rtl.id, { mono: true, copy: true }),
+      field("Status", null, { node: badge(rtl.status, "rtl-status") }),
+      field("Client user ID", rtl.client_user_id, { copy: true }),
+      field("Biller", billerName ? `${billerName} (${rtl.biller_id})` : rtl.biller_id),
+      field("Client ID", rtl.client_id, { mono: true }),
+      field("Link token ID", rtl.link_token_id, { mono: true, copy: true }),
+      field("Session URL", rtl.session_url, { copy: true, node: sessionUrl }),
+      field("Created", dateTime(rtl.created_at)),
+      field("Updated", dateTime(rtl.updated_at)),
+    ),
+    rtl.session_url ? h("div", {}, h("button", { class: "small", testid: "open-session-url", onclick: () => openExternal(rtl.session_url) }, "Open session in browser")) : null,
+    h("div", { class: "section-title" }, "Metadata"),
+    h("pre", { class: "json", testid: "rtl-metadata" }, rtl.metadata == null ? "none" : JSON.stringify(rtl.metadata, null, 2)),
+    proceedBox(rtl.id),
+    h("div", { class: "actions" },
+      h("button", { class: "danger", testid: "rtl-cancel", disabled: !canCancel || !!writeBlock, title: writeBlock || (canCancel ? "Cancel this request" : `A ${rtl.status} request cannot be cancelled`), onclick: () => cancel(rtl) }, "Cancel request"),
+      h("button", { testid: "rtl-proceed", disabled: !canProceed || !!writeBlock, title: writeBlock || (canProceed ? "Create a link token and session URL" : `A ${rtl.status} request cannot proceed`), onclick: () => proceed(rtl) }, "Proceed to link"),
+      statusSelect, applyStatus,
+    ),
+    res.source === "cache" ? h("div", { class: "banner offline" }, `From the local cache${res.cachedAt ? `, fetched at ${clock(res.cachedAt)}` : ""}.`) : null,
+  );
+}
+
+function proceedBox(id) {
+  const p = state.proceeds.get(id);
+  if (!p) return null;
+  const left = h("span", { testid: "proceed-expires" }, `${dateTime(p.expires_at)} (${timeLeft(p.expires_at)} left)`);
+  const timer = setInterval(() => {
+    if (!left.isConnected) return clearInterval(timer);
+    left.textContent = `${dateTime(p.expires_at)} (${timeLeft(p.expires_at)} left)`;
+  }, 1000);
+  return h("div", { class: "proceed-result", testid: "proceed-result" },
+    h("div", { class: "section-title" }, "Link session"),
+    h("dl", { class: "fields" },
+      field("Link token", p.link_token, { mono: true, copy: true }),
+      field("Session URL", p.session_url, { copy: true }),
+      field("Expires", null, { node: left }),
+    ),
+    h("div", {}, h("button", { class: "small", onclick: () => openExternal(p.session_url) }, "Open in browser")));
+}
+
+async function openExternal(url) {
+  try { await call("open_external", { url }); } catch (err) { showError(err); }
+}
+
+async function afterWrite(id, message) {
+  toast(message);
+  await Promise.all([openDetail(id), load()]);
+}
+
+async function cancel(rtl) {
+  const reason = h("textarea", { testid: "cancel-reason", placeholder: "Optional: why is it cancelled?", maxlength: 500 });
+  const done = await openDialog({
+    title: "Cancel this request?",
+    body: [h("p", {}, `${rtl.id} for ${rtl.client_user_id} will be cancelled. This cannot be undone.`), h("label", {}, "Reason", reason)],
+    okLabel: "Cancel request", okClass: "danger",
+    onOk: () => call("cancel_rtl", { id: rtl.id, reason: reason.value.trim() || null }),
+  });
+  if (done) afterWrite(rtl.id, `Cancelled ${rtl.id}`);
+}
+
+async function changeStatus(rtl, status) {
+  if (!status) return;
+  const done = await openDialog({
+    title: "Change status?",
+    body: h("p", {}, `${rtl.id}: ${rtl.status} → ${status}`),
+    okLabel: "Change status",
+    onOk: () => call("set_rtl_status", { id: rtl.id, status }),
+  });
+  if (done) afterWrite(rtl.id, `${rtl.id} is now ${status}`);
+}
+
+async function proceed(rtl) {
+  const result = await openDialog({
+    title: "Start a link session?",
+    body: h("p", {}, `A link token valid for 30 minutes and a session URL will be created for ${rtl.id}, and the request moves to IN_PROGRESS.`),
+    okLabel: "Proceed",
+    onOk: () => call("proceed_rtl", { id: rtl.id }),
+  });
+  if (result) {
+    state.proceeds.set(rtl.id, result);
+    afterWrite(rtl.id, "Link session created");
+  }
+}
+
+async function newRequest() {
+  const user = h("input", { type: "text", testid: "new-client-user-id", placeholder: "user_123", autocomplete: "off" });
+  const biller = h("select", { testid: "new-biller-id" }, h("option", { value: "" }, "No biller yet"),
+    [...state.billers].map(([id, name]) => h("option", { value: id }, name)));
+  const metadata = h("textarea", { testid: "new-metadata", placeholder: '{"source": "support"}' });
+  const created = await openDialog({
+    title: "New request to link",
+    body: [h("label", {}, "Client user ID", user), h("label", {}, "Biller", biller), h("label", {}, "Metadata (JSON object, optional)", metadata)],
+    okLabel: "Create",
+    onOk: async () => {
+      if (!user.value.trim()) throw new Error("A client user ID is required.");
+      let meta = null;
+      if (metadata.value.trim()) {
+        try { meta = JSON.parse(metadata.value); } catch (e) { throw new Error(`Metadata is not valid JSON: ${e.message}`); }
+        if (meta === null || typeof meta !== "object" || Array.isArray(meta)) throw new Error("Metadata must be a JSON object, like {\"source\": \"support\"}.");
+      }
+      return call("create_rtl", { new: { clientUserId: user.value.trim(), billerId: biller.value || null, metadata: meta } });
+    },
+  });
+  if (created) {
+    toast(`Created ${created.id}`);
+    state.page = 1;
+    await load();
+    openDetail(created.id);
+  }
+}
+
+// ---- wiring --------------------------------------------------------------
+
+export function init() {
+  restore();
+  const search = $("#f-search"), status = $("#f-status"), user = $("#f-client-user-id"), biller = $("#f-biller");
+  search.value = state.filter.search;
+  status.value = state.filter.status;
+  user.value = state.filter.clientUserId;
+  $("#page-size").value = String(state.limit);
+  const typed = debounce(filtersChanged, 250);
+  search.addEventListener("input", () => { state.filter.search = search.value; typed(); });
+  user.addEventListener("input", () => { state.filter.clientUserId = user.value; typed(); });
+  status.addEventListener("change", () => { state.filter.status = status.value; filtersChanged(); });
+  biller.addEventListener("change", () => { state.filter.billerId = biller.value; filtersChanged(); });
+  $("#f-clear").addEventListener("click", () => {
+    state.filter = { search: "", status: "", clientUserId: "", billerId: "" };
+    search.value = user.value = status.value = biller.value = "";
+    filtersChanged();
+  });
+  $("#page-size").addEventListener("change", (e) => { state.limit = Number(e.target.value); filtersChanged(); });
+  $("#page-first").addEventListener("click", () => goTo(1));
+  $("#page-prev").addEventListener("click", () => goTo(state.page - 1));
+  $("#page-next").addEventListener("click", () => goTo(state.page + 1));
+  $("#page-last").addEventListener("click", () => goTo(lastPage()));
+  $("#rtl-new").addEventListener("click", newRequest);
+  for (const th of document.querySelectorAll("#view-rtls th[data-sort]")) {
+    if (!SORT_COLUMNS.includes(th.dataset.sort)) continue;
+    th.classList.add("sortable");
+    th.title = "Sort (answered from the local cache)";
+    th.addEventListener("click", () => {
+      const col = th.dataset.sort;
+      if (state.sort?.column !== col) state.sort = { column: col, descending: false };
+      else if (!state.sort.descending) state.sort.descending = true;
+      else state.sort = null;
+      state.page = 1;
+      load();
+    });
+  }
+}
+
+/** Keys for this view; returns true when the key was used. */
+export function onKey(e) {
+  switch (e.key) {
+    case "/": $("#f-search").focus(); $("#f-search").select(); return true;
+    case "j": case "ArrowDown": select(state.selected + 1); return true;
+    case "k": case "ArrowUp": select(state.selected - 1); return true;
+    case "Enter": if (state.selected >= 0) openDetail(state.items[state.selected].id); return true;
+    case "Escape": if (!$("#rtl-detail").hidden) { closeDetail(); return true; } return false;
+    case "[": goTo(state.page - 1); return true;
+    case "]": goTo(state.page + 1); return true;
+    case "n": newRequest(); return true;
+    default: return false;
+  }
+}
+
+export function refresh() {
+  loadBillers();
+  load();
+  if (state.detail) openDetail(state.detail.rtl.id);
+}
+
