@@ -1,52 +1,33 @@
-//! The state every command shares: the HTTP client, the cache, the data
-//! directory and the active environment's session (its API clients).
+//! The state every command shares: the HTTP client, the cache, the settings,
+//! and the active environment's session.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use serde::Serialize;
-
-use crate::biller::{BillerClient, BillerCredentials};
 use crate::cache::Cache;
-use crate::error::{AppError, AppResult};
+use crate::environments::{EnvKind, EnvStore, Environment};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::secrets::SecretString;
+use crate::session::Session;
 
-/// The embedded sandbox's environment ID in the cache and the settings.
+/// The built-in environment's ID in the cache and the settings.
 pub const EMBEDDED_ENV_ID: &str = "embedded";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EnvKind {
-    Sandbox,
-    Production,
-}
-
-/// What the UI knows of the active environment (no secret, ever).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EnvSummary {
-    pub id: String,
-    pub name: String,
-    pub kind: EnvKind,
-    pub biller_url: String,
-    pub linkmoney_url: String,
-}
-
-/// One environment's live connection: built when it becomes active.
-pub struct Session {
-    pub env: EnvSummary,
-    pub biller: BillerClient,
-}
 
 pub struct App {
     pub http: reqwest::Client,
     pub cache: Cache,
     pub data_dir: PathBuf,
+    pub envs: EnvStore,
+    /// The built-in sandbox environment (the embedded one, or the URLs given
+    /// by LINKDESK_BILLER_URL / LINKDESK_LINKMONEY_URL).
+    pub builtin: Environment,
     session: RwLock<Arc<Session>>,
     work_offline: AtomicBool,
-    /// Things the user should read once, gathered at start-up (a cache file
-    /// moved aside, for example).
+    /// Things the user should read once, gathered at start-up.
     pub startup_notices: Vec<String>,
+    /// Kept so the embedded sandbox serves as long as the app runs.
+    _embedded: Option<linkdesk_sandbox::Sandbox>,
 }
 
 impl App {
@@ -54,33 +35,70 @@ impl App {
         http: reqwest::Client,
         cache: Cache,
         data_dir: PathBuf,
-        session: Session,
+        envs: EnvStore,
+        builtin: Environment,
+        embedded: Option<linkdesk_sandbox::Sandbox>,
         startup_notices: Vec<String>,
     ) -> Self {
-        Self {
+        let session = builtin_session(&http, &builtin);
+        let app = Self {
             http,
             cache,
             data_dir,
+            envs,
+            builtin,
             session: RwLock::new(Arc::new(session)),
             work_offline: AtomicBool::new(false),
             startup_notices,
+            _embedded: embedded,
+        };
+        // Come back to the environment used last; it opens locked if production.
+        if let Some(id) = app.envs.active() {
+            if let Err(e) = app.switch(&id) {
+                tracing::warn!(error = %e, "could not restore the last environment");
+            }
         }
+        app
     }
 
-    /// The active session. Cheap: commands take it once and use it throughout,
-    /// so a switch mid-command cannot mix two environments.
+    /// The active session. Commands take it once and use it throughout, so a
+    /// switch mid-command cannot mix two environments. Taking it counts as use
+    /// of a production unlock.
     pub fn session(&self) -> Arc<Session> {
-        self.session
+        let session = self
+            .session
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+            .clone();
+        session.guard.touch();
+        session
     }
 
-    pub fn set_session(&self, session: Session) {
+    /// Makes `id` the active environment: a new session, locked if production.
+    pub fn switch(&self, id: &str) -> AppResult<()> {
+        let session = if id == EMBEDDED_ENV_ID {
+            builtin_session(&self.http, &self.builtin)
+        } else {
+            let env = self.envs.get(id).ok_or_else(|| {
+                AppError::new(ErrorCode::NotFound, "That environment no longer exists")
+            })?;
+            Session::from_keyring(&self.http, env)
+        };
+        self.envs
+            .set_active((id != EMBEDDED_ENV_ID).then_some(id))?;
+        tracing::info!(environment = %session.env.name, "environment switched");
         *self
             .session
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(session);
+        Ok(())
+    }
+
+    /// The built-in environment followed by the user's own.
+    pub fn environments(&self) -> Vec<Environment> {
+        std::iter::once(self.builtin.clone())
+            .chain(self.envs.list())
+            .collect()
     }
 
     pub fn work_offline(&self) -> bool {
@@ -92,33 +110,32 @@ impl App {
     }
 }
 
-/// The session for a sandbox speaking both APIs at `biller_url`/`linkmoney_url`
-/// with the sandbox's own credentials.
-pub fn sandbox_session(
-    http: &reqwest::Client,
-    name: &str,
-    biller_url: &str,
-    linkmoney_url: &str,
-) -> AppResult<Session> {
+/// The built-in sandbox environment at these URLs.
+pub fn builtin_environment(name: &str, biller_url: &str, linkmoney_url: &str) -> Environment {
     let defaults = linkdesk_sandbox::Options::default();
-    let biller = BillerClient::new(
-        http.clone(),
-        biller_url,
-        BillerCredentials {
-            client_id: defaults.biller_client_id,
-            client_secret: defaults.biller_client_secret,
-        },
-    )?;
-    Ok(Session {
-        env: EnvSummary {
-            id: EMBEDDED_ENV_ID.to_string(),
-            name: name.to_string(),
-            kind: EnvKind::Sandbox,
-            biller_url: biller.base_url().to_string(),
-            linkmoney_url: linkmoney_url.trim_end_matches('/').to_string(),
-        },
-        biller,
-    })
+    Environment {
+        id: EMBEDDED_ENV_ID.to_string(),
+        name: name.to_string(),
+        kind: EnvKind::Sandbox,
+        biller_url: biller_url.trim_end_matches('/').to_string(),
+        linkmoney_url: linkmoney_url.trim_end_matches('/').to_string(),
+        merchant_id: defaults.merchant_id,
+        biller_client_id: defaults.biller_client_id,
+        linkmoney_client_id: defaults.linkmoney_client_id,
+    }
+}
+
+/// The built-in sandbox uses the sandbox's own published credentials; they are
+/// not secrets and never touch the keyring.
+pub fn builtin_session(http: &reqwest::Client, env: &Environment) -> Session {
+    let defaults = linkdesk_sandbox::Options::default();
+    Session::with_credentials(
+        http,
+        env.clone(),
+        true,
+        Some(SecretString::new(defaults.biller_client_secret)),
+        Some(SecretString::new(defaults.linkmoney_client_secret)),
+    )
 }
 
 /// Runs blocking cache work off the async runtime.

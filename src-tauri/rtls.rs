@@ -7,6 +7,7 @@ use crate::app::{blocking, App};
 use crate::biller::{Biller, NewRtl, ProceedResult, RequestToLink, RtlFilter, RtlPage, RtlStatus};
 use crate::cache::RtlSort;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::session::Session;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,7 +51,7 @@ pub async fn list(
     // A sort other than the service's own order can only be answered locally.
     let online = !app.work_offline() && sort.is_none();
     let reason = if online {
-        match session.biller.list_rtls(&filter, page, limit).await {
+        match session.biller()?.list_rtls(&filter, page, limit).await {
             Ok(page) => {
                 let cache = app.cache.clone();
                 let items = page.items.clone();
@@ -121,7 +122,7 @@ pub async fn get(app: &App, id: String) -> AppResult<Listed<RtlDetail>> {
     let reason = if app.work_offline() {
         "Work offline is on".to_string()
     } else {
-        match session.biller.get_rtl(&id).await {
+        match session.biller()?.get_rtl(&id).await {
             Ok(rtl) => {
                 store(app, &env, rtl.clone()).await;
                 return Ok(Listed::live(rtl.into()));
@@ -154,7 +155,7 @@ pub async fn billers(app: &App) -> AppResult<Listed<Vec<Biller>>> {
     let reason = if app.work_offline() {
         "Work offline is on".to_string()
     } else {
-        match session.biller.list_billers().await {
+        match session.biller()?.list_billers().await {
             Ok(list) => {
                 let cache = app.cache.clone();
                 let items = list.clone();
@@ -177,8 +178,10 @@ pub async fn billers(app: &App) -> AppResult<Listed<Vec<Biller>>> {
     })
 }
 
-/// Writes are never queued: offline, they are refused before anything is sent.
-fn ensure_online(app: &App) -> AppResult<()> {
+/// Writes are never queued and never sent to a locked production environment:
+/// both are refused before anything is sent.
+pub fn ensure_writable(app: &App, session: &Session) -> AppResult<()> {
+    session.guard.ensure_writable(&session.env.name)?;
     if app.work_offline() {
         return Err(AppError::new(
             ErrorCode::OfflineWrite,
@@ -212,18 +215,22 @@ async fn store(app: &App, env: &str, rtl: RequestToLink) {
 }
 
 pub async fn create(app: &App, new: NewRtl) -> AppResult<RequestToLink> {
-    ensure_online(app)?;
     let session = app.session();
-    let rtl = session.biller.create_rtl(&new).await.map_err(write_error)?;
+    ensure_writable(app, &session)?;
+    let rtl = session
+        .biller()?
+        .create_rtl(&new)
+        .await
+        .map_err(write_error)?;
     store(app, &session.env.id, rtl.clone()).await;
     Ok(rtl)
 }
 
 pub async fn set_status(app: &App, id: String, status: String) -> AppResult<RequestToLink> {
-    ensure_online(app)?;
     let session = app.session();
+    ensure_writable(app, &session)?;
     let rtl = session
-        .biller
+        .biller()?
         .set_status(&id, &RtlStatus::parse(&status))
         .await
         .map_err(write_error)?;
@@ -232,10 +239,10 @@ pub async fn set_status(app: &App, id: String, status: String) -> AppResult<Requ
 }
 
 pub async fn cancel(app: &App, id: String, reason: Option<String>) -> AppResult<RequestToLink> {
-    ensure_online(app)?;
     let session = app.session();
+    ensure_writable(app, &session)?;
     let rtl = session
-        .biller
+        .biller()?
         .cancel(&id, reason.as_deref())
         .await
         .map_err(write_error)?;
@@ -244,11 +251,11 @@ pub async fn cancel(app: &App, id: String, reason: Option<String>) -> AppResult<
 }
 
 pub async fn proceed(app: &App, id: String) -> AppResult<ProceedResult> {
-    ensure_online(app)?;
     let session = app.session();
-    let result = session.biller.proceed(&id).await.map_err(write_error)?;
+    ensure_writable(app, &session)?;
+    let result = session.biller()?.proceed(&id).await.map_err(write_error)?;
     // The answer holds the token and URL; the record itself changed too.
-    if let Ok(rtl) = session.biller.get_rtl(&id).await {
+    if let Ok(rtl) = session.biller()?.get_rtl(&id).await {
         store(app, &session.env.id, rtl).await;
     }
     Ok(result)

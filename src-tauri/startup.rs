@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use tauri::{AppHandle, Manager};
 
-use crate::app::{sandbox_session, App};
+use crate::app::{builtin_environment, App};
 use crate::cache::Cache;
+use crate::environments::EnvStore;
 use crate::http;
 
 /// Overrides, documented in the README.
@@ -28,6 +29,8 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
 
     let mut notices = Vec::new();
     let cache = open_cache(&data_dir, &mut notices)?;
+    let (envs, env_notice) = EnvStore::load(&data_dir);
+    notices.extend(env_notice);
     let http = http::build_client();
 
     let biller_url = std::env::var(ENV_BILLER_URL)
@@ -36,24 +39,28 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
     let linkmoney_url = std::env::var(ENV_LINKMONEY_URL)
         .ok()
         .filter(|s| !s.trim().is_empty());
-    let session = match (biller_url, linkmoney_url) {
+    let (builtin, embedded) = match (biller_url, linkmoney_url) {
         (None, None) => {
-            let url = start_embedded_sandbox()?;
-            sandbox_session(&http, "Embedded sandbox", &url, &url)?
+            let sandbox = start_embedded_sandbox()?;
+            let url = sandbox.url();
+            (
+                builtin_environment("Embedded sandbox", &url, &url),
+                Some(sandbox),
+            )
         }
         (biller, linkmoney) => {
             let biller = biller.or_else(|| linkmoney.clone()).unwrap_or_default();
             let linkmoney = linkmoney.unwrap_or_else(|| biller.clone());
-            sandbox_session(
-                &http,
-                "Sandbox (from environment variables)",
-                &biller,
-                &linkmoney,
-            )?
+            (
+                builtin_environment("Sandbox (from environment variables)", &biller, &linkmoney),
+                None,
+            )
         }
     };
-    tracing::info!(biller = %session.env.biller_url, linkmoney = %session.env.linkmoney_url, "environment ready");
-    Ok(App::new(http, cache, data_dir, session, notices))
+    tracing::info!(biller = %builtin.biller_url, linkmoney = %builtin.linkmoney_url, "built-in environment ready");
+    Ok(App::new(
+        http, cache, data_dir, envs, builtin, embedded, notices,
+    ))
 }
 
 /// A cache that cannot be opened even after moving the bad file aside must not
@@ -94,16 +101,14 @@ fn open_cache(
 
 /// Starts the embedded sandbox on an ephemeral loopback port inside the app's
 /// runtime. `LINKDESK_SANDBOX_OPTS` takes the sandbox's own command-line options.
-fn start_embedded_sandbox() -> Result<String, Box<dyn std::error::Error>> {
+fn start_embedded_sandbox() -> Result<linkdesk_sandbox::Sandbox, Box<dyn std::error::Error>> {
     use clap::Parser;
     let extra = std::env::var(ENV_SANDBOX_OPTS).unwrap_or_default();
     let args = std::iter::once("linkdesk-sandbox").chain(extra.split_whitespace());
     let mut options = linkdesk_sandbox::Options::try_parse_from(args)
         .map_err(|e| format!("{ENV_SANDBOX_OPTS} is not valid: {e}"))?;
     options.addr = "127.0.0.1:0".parse()?;
-    let sandbox = tauri::async_runtime::block_on(linkdesk_sandbox::start(options))?;
-    let url = sandbox.url();
-    // The sandbox serves for the app's whole life.
-    std::mem::forget(sandbox);
-    Ok(url)
+    Ok(tauri::async_runtime::block_on(linkdesk_sandbox::start(
+        options,
+    ))?)
 }

@@ -44,7 +44,7 @@ struct ErrorBody {
 
 impl BillerClient {
     pub fn new(http: reqwest::Client, base_url: &str, creds: BillerCredentials) -> AppResult<Self> {
-        let base_url = validate_base_url(base_url)?;
+        let base_url = http::validate_base_url(base_url)?;
         Ok(Self {
             http,
             base_url,
@@ -226,18 +226,6 @@ fn truncate(s: String) -> String {
     }
 }
 
-pub(crate) fn validate_base_url(url: &str) -> AppResult<String> {
-    let trimmed = url.trim().trim_end_matches('/');
-    let parsed = url::Url::parse(trimmed)
-        .map_err(|e| AppError::invalid(format!("\"{trimmed}\" is not a valid URL: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(AppError::invalid(format!(
-            "\"{trimmed}\" is not an http(s) URL with a host"
-        )));
-    }
-    Ok(trimmed.to_string())
-}
-
 pub(crate) fn validate_paging(page: u32, limit: u32) -> AppResult<()> {
     if page == 0 {
         return Err(AppError::invalid("Pages are numbered from 1"));
@@ -294,16 +282,6 @@ mod tests {
         for bad in ["", "a/b", "../x", "a?b", "a#b", "a b", "%2F"] {
             assert!(path_segment(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn base_urls_are_checked() {
-        assert_eq!(
-            validate_base_url("http://127.0.0.1:8080/").unwrap(),
-            "http://127.0.0.1:8080"
-        );
-        assert!(validate_base_url("ftp://x").is_err());
-        assert!(validate_base_url("not a url").is_err());
     }
 
     #[test]

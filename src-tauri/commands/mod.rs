@@ -2,4 +2,5 @@
 //! call one core function, return `{code, message}` on failure.
 
 pub mod rtl;
+pub mod settings;
 pub mod system;

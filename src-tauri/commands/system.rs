@@ -6,23 +6,28 @@ use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::app::{App, EnvSummary};
+use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::session::EnvSummary;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: &'static str,
     pub environment: EnvSummary,
+    /// False while a production environment is locked.
+    pub writable: bool,
     pub work_offline: bool,
     pub notices: Vec<String>,
 }
 
 #[tauri::command]
 pub fn app_info(app: State<'_, App>) -> AppInfo {
+    let session = app.session();
     AppInfo {
         version: env!("CARGO_PKG_VERSION"),
-        environment: app.session().env.clone(),
+        environment: session.env.clone(),
+        writable: session.guard.writable(),
         work_offline: app.work_offline(),
         notices: app.startup_notices.clone(),
     }
@@ -52,4 +57,45 @@ pub fn copy_text(handle: AppHandle, text: String) -> AppResult<()> {
         .clipboard()
         .write_text(text)
         .map_err(|e| AppError::internal(format!("Could not copy to the clipboard: {e}")))
+}
+
+/// Asks where to save a file (a native save dialog) and returns the path, or
+/// None when the user cancels. `LINKDESK_EXPORT_DIR`, when set, answers
+/// `<dir>/<suggested name>` without a dialog (automation and tests).
+#[tauri::command]
+pub async fn choose_save_path(
+    handle: AppHandle,
+    suggested_name: String,
+) -> AppResult<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let name: String = suggested_name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if let Some(dir) = std::env::var_os("LINKDESK_EXPORT_DIR") {
+        return Ok(Some(
+            std::path::Path::new(&dir).join(name).display().to_string(),
+        ));
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    handle
+        .dialog()
+        .file()
+        .set_file_name(&name)
+        .add_filter("CSV", &["csv"])
+        .save_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let chosen = rx
+        .await
+        .map_err(|_| AppError::internal("The save dialog closed unexpectedly"))?;
+    Ok(chosen
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.display().to_string()))
 }

@@ -4,13 +4,33 @@ import { $, isTyping } from "./dom.js";
 import { hideError, showError } from "./ui.js";
 import { shell } from "./shell.js";
 import * as rtl from "./rtl.js";
+import * as settings from "./settings.js";
+import * as customers from "./customers.js";
+import * as transactions from "./transactions.js";
+import * as payouts from "./payouts.js";
+import * as refunds from "./refunds.js";
+import * as webhooks from "./webhooks.js";
+import * as audit from "./audit.js";
 
-const views = { rtls: rtl };
+// Every view module exports init(), refresh() and onKey(event) -> bool; the
+// Link Money ones also export openRecord(id) for links and "Go to ID".
+const views = { rtls: rtl, customers, transactions, payouts, refunds, webhooks, audit, settings };
+const JUMP_KEYS = { r: "rtls", c: "customers", t: "transactions", p: "payouts", f: "refunds", w: "webhooks", a: "audit", s: "settings" };
 let current = "rtls";
+let pendingG = false;
 
-function refreshAll() {
-  views[current].refresh();
+/** Shows a view; with `id`, opens that record in it (links between views, "Go to ID"). */
+export function show(name, id) {
+  if (!views[name]) return;
+  current = name;
+  for (const el of document.querySelectorAll(".view")) el.hidden = el.id !== `view-${name}`;
+  for (const a of document.querySelectorAll(".nav-item")) a.classList.toggle("active", a.dataset.view === name);
+  if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
+  hideError();
+  if (id !== undefined && views[name].openRecord) views[name].openRecord(id);
+  else views[name].refresh();
 }
+window.linkdeskShow = show; // for views that link to each other without import cycles
 
 document.addEventListener("keydown", (e) => {
   if ($("#dialog").open) return; // the dialog handles its own keys
@@ -24,20 +44,30 @@ document.addEventListener("keydown", (e) => {
     if (!$("#error-banner").hidden) { hideError(); return; }
   }
   if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+  // "g" then a letter jumps to a view.
+  if (pendingG) {
+    pendingG = false;
+    const target = JUMP_KEYS[e.key];
+    if (target) { show(target); e.preventDefault(); return; }
+  }
+  if (e.key === "g") { pendingG = true; setTimeout(() => { pendingG = false; }, 1000); return; }
   if (views[current].onKey(e)) e.preventDefault();
 });
 
 async function start() {
   $("#error-banner .banner-close").addEventListener("click", hideError);
+  for (const a of document.querySelectorAll(".nav-item")) {
+    a.addEventListener("click", (e) => { e.preventDefault(); show(a.dataset.view); });
+  }
   try {
-    await shell.init(refreshAll);
+    await shell.init(() => views[current].refresh());
   } catch (err) {
     showError(err);
     return;
   }
-  rtl.init();
-  await rtl.loadBillers();
-  await rtl.load();
+  for (const v of Object.values(views)) v.init();
+  const first = location.hash.slice(1);
+  show(views[first] ? first : "rtls");
 }
 
 start();

@@ -352,14 +352,27 @@ export function onKey(e) {
     case "Escape": if (!$("#rtl-detail").hidden) { closeDetail(); return true; } return false;
     case "[": goTo(state.page - 1); return true;
     case "]": goTo(state.page + 1); return true;
-    case "n": newRequest(); return true;
+    case "n": if (!shell.writesLocked()) newRequest(); return true;
     default: return false;
   }
 }
 
-export function refresh() {
-  loadBillers();
-  load();
+let shownEnv = null;
+
+export async function refresh() {
+  const env = shell.info?.environment.id;
+  if (shownEnv !== null && env !== shownEnv) {
+    // Another environment: another set of records.
+    closeDetail();
+    state.proceeds.clear();
+    state.page = 1;
+  }
+  shownEnv = env;
+  const locked = shell.writesLocked();
+  $("#rtl-new").disabled = locked;
+  $("#rtl-new").title = locked ? "Production is locked: unlock writes first" : "New request (N)";
+  await loadBillers();
+  await load();
   if (state.detail) openDetail(state.detail.rtl.id);
 }
 

@@ -1,18 +1,19 @@
-// The window around the views: environment banner, connection state, the
-// "Work offline" switch and start-up notices.
+// The window around the views: environment banner and switcher, the
+// production lock, connection state, "Work offline" and start-up notices.
 
 import { call } from "./api.js";
-import { h, $ } from "./dom.js";
+import { h, clear, $ } from "./dom.js";
 import { clock } from "./format.js";
+import { showError, openDialog, toast } from "./ui.js";
 
 export const shell = {
   info: null,
   workOffline: false,
+  onChange: () => {},
 
   async init(onChange) {
-    this.info = await call("app_info");
-    this.workOffline = this.info.workOffline;
-    this.renderEnv();
+    this.onChange = onChange;
+    await this.reload();
     const toggle = $("#work-offline");
     toggle.checked = this.workOffline;
     toggle.addEventListener("change", async () => {
@@ -20,12 +21,33 @@ export const shell = {
       this.workOffline = toggle.checked;
       onChange();
     });
+    $("#env-switch").addEventListener("change", (e) => this.switchTo(e.target.value));
+    $("#prod-unlock").addEventListener("click", () => this.unlock());
+    $("#prod-lock").addEventListener("click", async () => { await call("lock_writes"); await this.reload(); onChange(); });
     for (const notice of this.info.notices) {
       const close = h("button", { class: "ghost banner-close", title: "Dismiss" }, "×");
       const el = h("div", { class: "banner notice", testid: "startup-notice" }, h("span", { class: "banner-text" }, notice), close);
       close.addEventListener("click", () => el.remove());
       $("#notices").append(el);
     }
+    // A production unlock ends after 15 idle minutes: keep the banner honest.
+    setInterval(() => this.info?.environment.kind === "production" && this.reload(), 30000);
+  },
+
+  async reload() {
+    this.info = await call("app_info");
+    this.workOffline = this.info.workOffline;
+    await this.reloadEnvironments();
+    this.renderEnv();
+  },
+
+  async reloadEnvironments() {
+    const settings = await call("settings_view");
+    const select = clear($("#env-switch"));
+    for (const env of settings.environments) {
+      select.append(h("option", { value: env.id }, `${env.name}${env.kind === "production" ? " (production)" : ""}`));
+    }
+    select.value = this.info.environment.id;
   },
 
   renderEnv() {
@@ -33,12 +55,48 @@ export const shell = {
     const banner = $("#env-banner");
     banner.textContent = env.name;
     banner.className = `env-banner ${env.kind}`;
-    document.body.classList.toggle("production", env.kind === "production");
+    const production = env.kind === "production";
+    document.body.classList.toggle("production", production);
+    const prod = $("#prod-banner");
+    prod.hidden = !production;
+    prod.classList.toggle("unlocked", production && this.info.writable);
+    $("#prod-text").textContent = this.info.writable
+      ? `PRODUCTION — ${env.name} — writes unlocked for this session (locks after 15 idle minutes)`
+      : `PRODUCTION — ${env.name} — read-only`;
+    $("#prod-unlock").hidden = this.info.writable;
+    $("#prod-lock").hidden = !this.info.writable;
   },
 
-  /** Writes are refused in a locked production environment (see Settings). */
+  async switchTo(id) {
+    try {
+      await call("switch_environment", { id });
+      await this.reload();
+      toast(`Now using ${this.info.environment.name}`);
+      this.onChange();
+    } catch (err) {
+      showError(err);
+      $("#env-switch").value = this.info.environment.id;
+    }
+  },
+
+  async unlock() {
+    const name = this.info.environment.name;
+    const typed = h("input", { type: "text", testid: "unlock-name", autocomplete: "off", spellcheck: "false", placeholder: name });
+    const ok = await openDialog({
+      title: "Unlock writes in production?",
+      body: [h("p", {}, `Cancel, status changes, proceed, create and refunds will act on real records in “${name}”. Type the environment's name to unlock them for this session.`), h("label", {}, "Environment name", typed)],
+      okLabel: "Unlock writes", okClass: "danger",
+      onOk: () => call("unlock_writes", { typed: typed.value }).then(() => true),
+    });
+    if (ok) {
+      await this.reload();
+      this.onChange();
+    }
+  },
+
+  /** Writes are refused in a locked production environment. */
   writesLocked() {
-    return false;
+    return this.info ? !this.info.writable : false;
   },
 
   /** Shows where the last answer came from. */

@@ -1,0 +1,267 @@
+//! Environments the user adds (the embedded sandbox is built in and never
+//! stored). Names, kinds, URLs and client IDs are ordinary settings in
+//! `<data dir>/environments.json`; secrets live only in the OS keyring.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+use crate::http::validate_base_url;
+use crate::secrets::{self, SecretSlot};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvKind {
+    Sandbox,
+    Production,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Environment {
+    pub id: String,
+    pub name: String,
+    pub kind: EnvKind,
+    pub biller_url: String,
+    pub linkmoney_url: String,
+    #[serde(default)]
+    pub merchant_id: String,
+    #[serde(default)]
+    pub biller_client_id: String,
+    #[serde(default)]
+    pub linkmoney_client_id: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Settings {
+    #[serde(default)]
+    environments: Vec<Environment>,
+    #[serde(default)]
+    active: Option<String>,
+}
+
+pub struct EnvStore {
+    path: PathBuf,
+    settings: Mutex<Settings>,
+}
+
+impl EnvStore {
+    /// Loads `environments.json`; an unreadable file is moved aside (and said
+    /// so in the returned notice) rather than stopping the app.
+    pub fn load(data_dir: &Path) -> (EnvStore, Option<String>) {
+        let path = data_dir.join("environments.json");
+        let (settings, notice) = match std::fs::read(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Settings::default(), None),
+            Err(e) => (
+                Settings::default(),
+                Some(format!("The environment settings could not be read ({e}).")),
+            ),
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(s) => (s, None),
+                Err(e) => {
+                    let aside = path.with_extension(format!(
+                        "json.unreadable-{}",
+                        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+                    ));
+                    let _ = std::fs::rename(&path, &aside);
+                    (
+                        Settings::default(),
+                        Some(format!(
+                            "The environment settings were unreadable ({e}); they were moved to {}.",
+                            aside.display()
+                        )),
+                    )
+                }
+            },
+        };
+        (
+            EnvStore {
+                path,
+                settings: Mutex::new(settings),
+            },
+            notice,
+        )
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Settings) -> T) -> T {
+        let mut guard = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    fn save(&self, settings: &Settings) -> AppResult<()> {
+        let json =
+            serde_json::to_vec_pretty(settings).map_err(|e| AppError::internal(e.to_string()))?;
+        // Write then rename: a crash never leaves a half-written file.
+        let tmp = self.path.with_extension("json.tmp");
+        std::fs::write(&tmp, json)
+            .and_then(|_| std::fs::rename(&tmp, &self.path))
+            .map_err(|e| {
+                AppError::internal(format!("Could not save the environment settings: {e}"))
+            })
+    }
+
+    pub fn list(&self) -> Vec<Environment> {
+        self.with(|s| s.environments.clone())
+    }
+
+    pub fn get(&self, id: &str) -> Option<Environment> {
+        self.with(|s| s.environments.iter().find(|e| e.id == id).cloned())
+    }
+
+    pub fn active(&self) -> Option<String> {
+        self.with(|s| s.active.clone())
+    }
+
+    pub fn set_active(&self, id: Option<&str>) -> AppResult<()> {
+        self.with(|s| {
+            s.active = id.map(str::to_string);
+            self.save(s)
+        })
+    }
+
+    /// Adds (no `id`) or replaces an environment after checking every field.
+    pub fn upsert(&self, mut env: Environment, builtin_names: &[&str]) -> AppResult<Environment> {
+        env.name = env.name.trim().to_string();
+        if env.name.is_empty() || env.name.chars().count() > 60 {
+            return Err(AppError::invalid(
+                "An environment needs a name of 1 to 60 characters",
+            ));
+        }
+        env.biller_url = validate_base_url(&env.biller_url)
+            .map_err(|e| AppError::invalid(format!("BillerAPI URL: {}", e.message)))?;
+        env.linkmoney_url = validate_base_url(&env.linkmoney_url)
+            .map_err(|e| AppError::invalid(format!("Link Money URL: {}", e.message)))?;
+        env.merchant_id = env.merchant_id.trim().to_string();
+        env.biller_client_id = env.biller_client_id.trim().to_string();
+        env.linkmoney_client_id = env.linkmoney_client_id.trim().to_string();
+        self.with(|s| {
+            let taken = builtin_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&env.name))
+                || s.environments
+                    .iter()
+                    .any(|e| e.id != env.id && e.name.eq_ignore_ascii_case(&env.name));
+            if taken {
+                return Err(AppError::invalid(format!(
+                    "An environment named \"{}\" already exists",
+                    env.name
+                )));
+            }
+            if env.id.is_empty() {
+                env.id = new_id();
+                s.environments.push(env.clone());
+            } else {
+                let slot = s
+                    .environments
+                    .iter_mut()
+                    .find(|e| e.id == env.id)
+                    .ok_or_else(|| {
+                        AppError::new(
+                            crate::error::ErrorCode::NotFound,
+                            "That environment no longer exists",
+                        )
+                    })?;
+                *slot = env.clone();
+            }
+            self.save(s)?;
+            Ok(env)
+        })
+    }
+
+    /// Removes an environment and its secrets. Secrets go first: an
+    /// environment is never deleted while its secrets stay behind.
+    pub fn delete(&self, id: &str) -> AppResult<()> {
+        if self.get(id).is_none() {
+            return Err(AppError::new(
+                crate::error::ErrorCode::NotFound,
+                "That environment no longer exists",
+            ));
+        }
+        secrets::delete(&secrets::account(id, SecretSlot::BillerClientSecret))?;
+        secrets::delete(&secrets::account(id, SecretSlot::LinkMoneyClientSecret))?;
+        self.with(|s| {
+            s.environments.retain(|e| e.id != id);
+            if s.active.as_deref() == Some(id) {
+                s.active = None;
+            }
+            self.save(s)
+        })
+    }
+}
+
+fn new_id() -> String {
+    let uuid = uuid::Uuid::new_v4().simple().to_string();
+    format!("env_{}", &uuid[..12])
+}
+
+/// The documented base URLs (`api/README.md`), offered as presets.
+pub const PRESETS: [(&str, EnvKind, &str, &str); 2] = [
+    (
+        "Vendor sandbox",
+        EnvKind::Sandbox,
+        "https://sandbox.api.billerapi.com",
+        "https://api.link-sandbox.money",
+    ),
+    (
+        "Production",
+        EnvKind::Production,
+        "https://api.billerapi.com",
+        "https://api.link.money",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> Environment {
+        Environment {
+            id: String::new(),
+            name: name.into(),
+            kind: EnvKind::Production,
+            biller_url: "https://api.billerapi.com/".into(),
+            linkmoney_url: "https://api.link.money".into(),
+            merchant_id: " m1 ".into(),
+            biller_client_id: "c".into(),
+            linkmoney_client_id: "l".into(),
+        }
+    }
+
+    #[test]
+    fn environments_persist_and_validate() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, notice) = EnvStore::load(dir.path());
+        assert!(notice.is_none());
+        let saved = store
+            .upsert(sample("Prod EU"), &["Embedded sandbox"])
+            .unwrap();
+        assert!(saved.id.starts_with("env_"));
+        assert_eq!(saved.biller_url, "https://api.billerapi.com");
+        assert_eq!(saved.merchant_id, "m1");
+        assert!(
+            store.upsert(sample("prod eu"), &[]).is_err(),
+            "names are unique"
+        );
+        assert!(store
+            .upsert(sample("Embedded sandbox"), &["Embedded sandbox"])
+            .is_err());
+        let mut bad = sample("Bad");
+        bad.linkmoney_url = "ftp://x".into();
+        assert!(store.upsert(bad, &[]).is_err());
+        store.set_active(Some(&saved.id)).unwrap();
+        let (again, _) = EnvStore::load(dir.path());
+        assert_eq!(again.list(), vec![saved.clone()]);
+        assert_eq!(again.active(), Some(saved.id));
+    }
+
+    #[test]
+    fn an_unreadable_settings_file_is_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("environments.json"), b"{not json").unwrap();
+        let (store, notice) = EnvStore::load(dir.path());
+        assert!(notice.unwrap().contains("moved"));
+        assert!(store.list().is_empty());
+    }
+}

@@ -1,0 +1,6 @@
+// The audit view (Link Money console).
+
+export function init() {}
+export function refresh() {}
+export function onKey() { return false; }
+export function openRecord() {}

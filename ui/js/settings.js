@@ -1,0 +1,146 @@
+// Settings: environments, their credentials (write-only; only "set, ends in
+// …abcd" ever comes back), connection tests and switching.
+
+import { call } from "./api.js";
+import { h, clear, $ } from "./dom.js";
+import { showError, toast, openDialog, confirmDialog } from "./ui.js";
+import { shell } from "./shell.js";
+
+let view = null;
+
+export async function load() {
+  try {
+    view = await call("settings_view");
+  } catch (err) {
+    showError(err);
+    return;
+  }
+  const problem = $("#keyring-problem");
+  problem.hidden = !view.keyringProblem;
+  problem.textContent = view.keyringProblem
+    ? `The system keyring is not available, so secrets cannot be saved: ${view.keyringProblem} The built-in sandbox keeps working; nothing is ever stored in plain text instead.`
+    : "";
+  const list = clear($("#env-list"));
+  for (const env of view.environments) list.append(card(env));
+}
+
+function secretText(s) {
+  if (!s.set) return h("span", { class: "null" }, "not set");
+  return s.hint === "sandbox" ? "sandbox credentials" : s.hint ? `set, ends in …${s.hint}` : "set";
+}
+
+function card(env) {
+  const result = h("div", { class: "test-result", testid: "test-result" });
+  const test = (service) => async () => {
+    result.className = "test-result";
+    result.textContent = "Testing…";
+    try {
+      const msg = await call("test_connection", { id: env.id, service });
+      result.className = "test-result ok";
+      result.textContent = `✓ ${msg}`;
+    } catch (err) {
+      result.className = "test-result fail";
+      result.textContent = `✗ ${err.message}`;
+    }
+  };
+  return h("div", { class: `card${env.active ? " active" : ""}`, testid: "env-card", dataset: { id: env.id, name: env.name } },
+    h("div", { class: "card-head" },
+      h("h3", {}, env.name),
+      h("span", { class: `kind ${env.kind}` }, env.kind === "production" ? "PRODUCTION" : "SANDBOX"),
+      env.active ? h("span", { class: "badge s-active" }, "active") : null),
+    h("dl", { class: "fields" },
+      h("dt", {}, "BillerAPI"), h("dd", { class: "mono" }, env.billerUrl),
+      h("dt", {}, "  client ID"), h("dd", {}, env.billerClientId || h("span", { class: "null" }, "not set")),
+      h("dt", {}, "  client secret"), h("dd", { testid: "biller-secret-state" }, secretText(env.billerSecret)),
+      h("dt", {}, "Link Money"), h("dd", { class: "mono" }, env.linkmoneyUrl),
+      h("dt", {}, "  merchant ID"), h("dd", {}, env.merchantId || h("span", { class: "null" }, "not set")),
+      h("dt", {}, "  client ID"), h("dd", {}, env.linkmoneyClientId || h("span", { class: "null" }, "not set")),
+      h("dt", {}, "  client secret"), h("dd", { testid: "linkmoney-secret-state" }, secretText(env.linkmoneySecret)),
+    ),
+    h("div", { class: "actions" },
+      env.active ? null : h("button", { class: "primary", testid: "env-use", onclick: () => shell.switchTo(env.id) }, "Use"),
+      h("button", { testid: "env-test-biller", onclick: test("biller") }, "Test BillerAPI"),
+      h("button", { testid: "env-test-linkmoney", onclick: test("linkmoney") }, "Test Link Money"),
+      env.builtin ? null : h("button", { testid: "env-edit", onclick: () => editEnv(env) }, "Edit"),
+      env.builtin ? null : h("button", { class: "ghost", testid: "env-delete", onclick: () => deleteEnv(env) }, "Delete"),
+    ),
+    result);
+}
+
+async function editEnv(env) {
+  const input = (name, value, attrs = {}) => h("input", { type: "text", name, value: value || "", autocomplete: "off", spellcheck: "false", testid: `env-${name}`, ...attrs });
+  const secretInput = (name, state) => input(name, "", {
+    type: "password",
+    placeholder: state?.set ? `set, ends in …${state.hint} — leave empty to keep` : "not set",
+  });
+  const f = {
+    name: input("name", env?.name),
+    kind: h("select", { testid: "env-kind" }, h("option", { value: "sandbox" }, "Sandbox"), h("option", { value: "production" }, "Production")),
+    billerUrl: input("billerUrl", env?.billerUrl, { placeholder: "https://…" }),
+    linkmoneyUrl: input("linkmoneyUrl", env?.linkmoneyUrl, { placeholder: "https://…" }),
+    merchantId: input("merchantId", env?.merchantId),
+    billerClientId: input("billerClientId", env?.billerClientId),
+    billerClientSecret: secretInput("billerClientSecret", env?.billerSecret),
+    linkmoneyClientId: input("linkmoneyClientId", env?.linkmoneyClientId),
+    linkmoneyClientSecret: secretInput("linkmoneyClientSecret", env?.linkmoneySecret),
+  };
+  f.kind.value = env?.kind || "sandbox";
+  const presets = h("div", { class: "presets" }, "Presets:",
+    view.presets.map((p) => h("button", { class: "small", type: "button", testid: "env-preset", onclick: () => {
+      f.kind.value = p.kind;
+      f.billerUrl.value = p.billerUrl;
+      f.linkmoneyUrl.value = p.linkmoneyUrl;
+      if (!f.name.value) f.name.value = p.name;
+    } }, p.name)));
+  const label = (text, el, wide) => h("label", { class: wide ? "wide" : "" }, text, el);
+  const dialog = $("#dialog");
+  dialog.classList.add("wide");
+  const saved = await openDialog({
+    title: env ? `Edit ${env.name}` : "Add environment",
+    body: [presets, h("div", { class: "form-grid" },
+      label("Name", f.name), label("Kind", f.kind),
+      label("BillerAPI base URL", f.billerUrl, true),
+      label("BillerAPI client ID", f.billerClientId), label("BillerAPI client secret", f.billerClientSecret),
+      label("Link Money base URL", f.linkmoneyUrl, true),
+      label("Link Money merchant ID", f.merchantId, true),
+      label("Link Money client ID", f.linkmoneyClientId), label("Link Money client secret", f.linkmoneyClientSecret),
+    ), h("p", {}, "Secrets are stored only in the system keyring and are never shown again.")],
+    okLabel: "Save",
+    onOk: () => call("save_environment", { input: {
+      id: env?.id || "", name: f.name.value, kind: f.kind.value,
+      billerUrl: f.billerUrl.value, linkmoneyUrl: f.linkmoneyUrl.value, merchantId: f.merchantId.value,
+      billerClientId: f.billerClientId.value, linkmoneyClientId: f.linkmoneyClientId.value,
+      billerClientSecret: f.billerClientSecret.value || null, linkmoneyClientSecret: f.linkmoneyClientSecret.value || null,
+    } }),
+  });
+  dialog.classList.remove("wide");
+  if (saved) {
+    toast(`Saved ${saved.name}`);
+    await shell.reloadEnvironments();
+    load();
+  }
+}
+
+async function deleteEnv(env) {
+  const ok = await confirmDialog(`Delete ${env.name}?`, "Its settings and its secrets in the keyring are deleted. This cannot be undone.", "Delete", "danger");
+  if (!ok) return;
+  try {
+    await call("delete_environment", { id: env.id });
+    toast(`Deleted ${env.name}`);
+    await shell.reloadEnvironments();
+    load();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+export function init() {
+  $("#env-add").addEventListener("click", () => editEnv(null));
+}
+
+export function onKey(e) {
+  if (e.key === "a") { editEnv(null); return true; }
+  return false;
+}
+
+export const refresh = load;
