@@ -1,0 +1,119 @@
+//! `POST /v1/tokens` and the bearer-token check every other call makes.
+
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{header, HeaderMap},
+    Json,
+};
+use serde_json::{json, Value};
+
+use super::error::{LmError, LmResult};
+use crate::{
+    state::{AppState, SharedState},
+    util::{bearer, lock, random_alnum},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Payments, refunds, credits and cancellations.
+    Payment,
+    /// Everything else.
+    Core,
+}
+
+impl Scope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Payment => "Link-Payment",
+            Self::Core => "Link-Core",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Scope> {
+        [Self::Payment, Self::Core]
+            .into_iter()
+            .find(|s| s.name() == text)
+    }
+}
+
+#[derive(Default)]
+pub struct AccessTokens {
+    tokens: HashMap<String, (Scope, Instant)>,
+}
+
+const PRUNE_ABOVE: usize = 1024;
+
+impl AccessTokens {
+    fn insert(&mut self, token: String, scope: Scope, expires: Instant) {
+        if self.tokens.len() >= PRUNE_ABOVE {
+            let now = Instant::now();
+            self.tokens.retain(|_, (_, e)| *e > now);
+        }
+        self.tokens.insert(token, (scope, expires));
+    }
+
+    fn scope_of(&self, token: &str, now: Instant) -> Option<Scope> {
+        match self.tokens.get(token) {
+            Some((scope, expires)) if now < *expires => Some(*scope),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /v1/tokens`, form-encoded client credentials.
+pub async fn issue(State(state): State<SharedState>, body: Bytes) -> LmResult<Json<Value>> {
+    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+    if field("grant_type") != "client_credentials" {
+        return Err(LmError::validation(
+            "grant_type",
+            "must be client_credentials",
+        ));
+    }
+    let scope = Scope::parse(field("scope"))
+        .ok_or_else(|| LmError::validation("scope", "must be Link-Core or Link-Payment"))?;
+    if field("client_id") != state.options.linkmoney_client_id
+        || field("client_secret") != state.options.linkmoney_client_secret
+    {
+        return Err(LmError::Unauthorized("Invalid client credentials".into()));
+    }
+    let token = state.with_rng(|rng| random_alnum(rng, 40));
+    let ttl = state.options.token_ttl;
+    lock(&state.access_tokens).insert(
+        token.clone(),
+        scope,
+        Instant::now() + Duration::from_secs(ttl),
+    );
+    Ok(Json(json!({
+        "token_type": "Bearer",
+        "expires_in": ttl,
+        "access_token": token,
+        "scope": scope.name(),
+    })))
+}
+
+/// Every call but `/v1/tokens` needs a live bearer token of the right scope.
+pub fn require(state: &AppState, headers: &HeaderMap, needed: Scope) -> LmResult<()> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer)
+        .ok_or_else(|| LmError::Unauthorized("Missing bearer token".into()))?;
+    let scope = lock(&state.access_tokens)
+        .scope_of(token, Instant::now())
+        .ok_or_else(|| LmError::Unauthorized("Unknown or expired access token".into()))?;
+    if scope != needed {
+        return Err(LmError::InsufficientScope(format!(
+            "This call needs a {} token; this one is {}",
+            needed.name(),
+            scope.name()
+        )));
+    }
+    Ok(())
+}
