@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use crate::cache::Cache;
 use crate::environments::{EnvKind, EnvStore, Environment};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::journal::Journal;
 use crate::secrets::SecretString;
 use crate::session::Session;
 
@@ -17,6 +18,8 @@ pub const EMBEDDED_ENV_ID: &str = "embedded";
 pub struct App {
     pub http: reqwest::Client,
     pub cache: Cache,
+    /// The refund journal, audit log and durable preferences (never the cache).
+    pub journal: Journal,
     pub data_dir: PathBuf,
     pub envs: EnvStore,
     /// The built-in sandbox environment (the embedded one, or the URLs given
@@ -28,12 +31,17 @@ pub struct App {
     pub startup_notices: Vec<String>,
     /// Kept so the embedded sandbox serves as long as the app runs.
     _embedded: Option<linkdesk_sandbox::Sandbox>,
+    /// The full sync in progress, if any: its environment and its cancel switch.
+    pub sync: std::sync::Mutex<Option<(String, crate::sync::SyncCancel)>>,
 }
 
 impl App {
+    // Every part of the shared state, built by start-up (and by tests).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         http: reqwest::Client,
         cache: Cache,
+        journal: Journal,
         data_dir: PathBuf,
         envs: EnvStore,
         builtin: Environment,
@@ -44,6 +52,7 @@ impl App {
         let app = Self {
             http,
             cache,
+            journal,
             data_dir,
             envs,
             builtin,
@@ -51,6 +60,7 @@ impl App {
             work_offline: AtomicBool::new(false),
             startup_notices,
             _embedded: embedded,
+            sync: std::sync::Mutex::new(None),
         };
         // Come back to the environment used last; it opens locked if production.
         if let Some(id) = app.envs.active() {

@@ -2,23 +2,31 @@
 //! everything else lives in the modules below.
 
 pub mod app;
+pub mod audit;
 pub mod biller;
 pub mod cache;
 mod commands;
 pub mod environments;
 pub mod error;
 pub mod http;
+pub mod journal;
 pub mod linkmoney;
 mod logging;
+pub mod money;
 pub mod rtls;
 pub mod secrets;
 pub mod session;
 pub mod settings;
 mod startup;
+pub mod sync;
 
 use tauri::Manager;
 
+/// When the process started, for the "launch to first rows" figure.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
@@ -26,6 +34,7 @@ pub fn run() {
         .setup(|tauri_app| {
             let app = startup::build_app(tauri_app.handle())?;
             tauri_app.manage(app);
+            startup::spawn_refund_resolver(tauri_app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -34,6 +43,7 @@ pub fn run() {
             commands::system::open_external,
             commands::system::copy_text,
             commands::system::choose_save_path,
+            commands::system::first_rows_shown,
             commands::rtl::list_rtls,
             commands::rtl::get_rtl,
             commands::rtl::list_billers,
@@ -41,6 +51,11 @@ pub fn run() {
             commands::rtl::set_rtl_status,
             commands::rtl::cancel_rtl,
             commands::rtl::proceed_rtl,
+            commands::rtl::export_rtls_csv,
+            commands::rtl::find_by_id,
+            commands::sync::start_sync,
+            commands::sync::cancel_sync,
+            commands::sync::sync_status,
             commands::settings::settings_view,
             commands::settings::save_environment,
             commands::settings::delete_environment,
@@ -49,6 +64,24 @@ pub fn run() {
             commands::settings::switch_environment,
             commands::settings::unlock_writes,
             commands::settings::lock_writes,
+            commands::money::lm_customer,
+            commands::money::lm_transaction,
+            commands::money::lm_payout,
+            commands::money::lm_recent,
+            commands::money::refund_open,
+            commands::money::refund_submit,
+            commands::money::refund_retry,
+            commands::money::refund_discard,
+            commands::money::refund_list,
+            commands::money::refund_unresolved,
+            commands::money::refund_threshold,
+            commands::money::set_refund_threshold,
+            commands::money::webhook_list,
+            commands::money::webhook_subscribe,
+            commands::money::webhook_unsubscribe,
+            commands::money::audit_page,
+            commands::money::audit_facets,
+            commands::money::audit_export,
         ])
         .run(tauri::generate_context!())
         .expect("Linkdesk could not start its window");

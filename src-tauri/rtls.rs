@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::app::{blocking, App};
+use crate::audit;
 use crate::biller::{Biller, NewRtl, ProceedResult, RequestToLink, RtlFilter, RtlPage, RtlStatus};
 use crate::cache::RtlSort;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -181,8 +182,14 @@ pub async fn billers(app: &App) -> AppResult<Listed<Vec<Biller>>> {
 /// Writes are never queued and never sent to a locked production environment:
 /// both are refused before anything is sent.
 pub fn ensure_writable(app: &App, session: &Session) -> AppResult<()> {
+    check_writable(session, app.work_offline())
+}
+
+/// `ensure_writable` for core code that is given its session and the state of
+/// "Work offline" rather than the whole app.
+pub fn check_writable(session: &Session, work_offline: bool) -> AppResult<()> {
     session.guard.ensure_writable(&session.env.name)?;
-    if app.work_offline() {
+    if work_offline {
         return Err(AppError::new(
             ErrorCode::OfflineWrite,
             "Linkdesk is working offline; changes are not queued. Turn off Work offline to make this change.",
@@ -216,47 +223,106 @@ async fn store(app: &App, env: &str, rtl: RequestToLink) {
 
 pub async fn create(app: &App, new: NewRtl) -> AppResult<RequestToLink> {
     let session = app.session();
-    ensure_writable(app, &session)?;
-    let rtl = session
-        .biller()?
-        .create_rtl(&new)
-        .await
-        .map_err(write_error)?;
-    store(app, &session.env.id, rtl.clone()).await;
-    Ok(rtl)
+    let fields = serde_json::json!({
+        "clientUserId": new.client_user_id, "billerId": new.biller_id, "metadata": new.metadata,
+    });
+    let result = async {
+        ensure_writable(app, &session)?;
+        let rtl = session
+            .biller()?
+            .create_rtl(&new)
+            .await
+            .map_err(write_error)?;
+        store(app, &session.env.id, rtl.clone()).await;
+        Ok(rtl)
+    }
+    .await;
+    let target = result.as_ref().map(|r| r.id.clone()).unwrap_or_default();
+    audit::record_write(app, &session.env, audit::action::RTL_CREATE, &target, fields, &result, |r| {
+        Some(r.status.as_str().to_string())
+    })
+    .await;
+    result
 }
 
 pub async fn set_status(app: &App, id: String, status: String) -> AppResult<RequestToLink> {
     let session = app.session();
-    ensure_writable(app, &session)?;
-    let rtl = session
-        .biller()?
-        .set_status(&id, &RtlStatus::parse(&status))
-        .await
-        .map_err(write_error)?;
-    store(app, &session.env.id, rtl.clone()).await;
-    Ok(rtl)
+    let fields = serde_json::json!({ "status": status });
+    let result = async {
+        ensure_writable(app, &session)?;
+        let rtl = session
+            .biller()?
+            .set_status(&id, &RtlStatus::parse(&status))
+            .await
+            .map_err(write_error)?;
+        store(app, &session.env.id, rtl.clone()).await;
+        Ok(rtl)
+    }
+    .await;
+    audit::record_write(app, &session.env, audit::action::RTL_STATUS, &id, fields, &result, |r| {
+        Some(r.status.as_str().to_string())
+    })
+    .await;
+    result
 }
 
 pub async fn cancel(app: &App, id: String, reason: Option<String>) -> AppResult<RequestToLink> {
     let session = app.session();
-    ensure_writable(app, &session)?;
-    let rtl = session
-        .biller()?
-        .cancel(&id, reason.as_deref())
-        .await
-        .map_err(write_error)?;
-    store(app, &session.env.id, rtl.clone()).await;
-    Ok(rtl)
+    let fields = serde_json::json!({ "reason": reason });
+    let result = async {
+        ensure_writable(app, &session)?;
+        let rtl = session
+            .biller()?
+            .cancel(&id, reason.as_deref())
+            .await
+            .map_err(write_error)?;
+        store(app, &session.env.id, rtl.clone()).await;
+        Ok(rtl)
+    }
+    .await;
+    audit::record_write(app, &session.env, audit::action::RTL_CANCEL, &id, fields, &result, |r| {
+        Some(r.status.as_str().to_string())
+    })
+    .await;
+    result
 }
 
 pub async fn proceed(app: &App, id: String) -> AppResult<ProceedResult> {
     let session = app.session();
-    ensure_writable(app, &session)?;
-    let result = session.biller()?.proceed(&id).await.map_err(write_error)?;
-    // The answer holds the token and URL; the record itself changed too.
-    if let Ok(rtl) = session.biller()?.get_rtl(&id).await {
-        store(app, &session.env.id, rtl).await;
+    let result = async {
+        ensure_writable(app, &session)?;
+        let result = session.biller()?.proceed(&id).await.map_err(write_error)?;
+        // The answer holds the token and URL; the record itself changed too.
+        if let Ok(rtl) = session.biller()?.get_rtl(&id).await {
+            store(app, &session.env.id, rtl).await;
+        }
+        Ok(result)
     }
-    Ok(result)
+    .await;
+    // The link token is a credential for the session page: never recorded.
+    let fields = serde_json::json!({});
+    audit::record_write(app, &session.env, audit::action::RTL_PROCEED, &id, fields, &result, |r| {
+        Some(format!("link session until {}", r.expires_at))
+    })
+    .await;
+    result
+}
+
+pub async fn export_csv(
+    app: &App,
+    filter: RtlFilter,
+    sort: Option<RtlSort>,
+    path: std::path::PathBuf,
+) -> AppResult<u64> {
+    let env = app.session().env.id.clone();
+    let cache = app.cache.clone();
+    let rows = blocking(move || cache.export_rtls_csv(&env, &filter, sort, &path).map_err(invalid_filter)).await?;
+    tracing::info!(rows, "RTLs exported to CSV");
+    Ok(rows)
+}
+
+pub async fn find_by_id(app: &App, query: String) -> AppResult<Vec<crate::cache::FoundRecord>> {
+    let env = app.session().env.id.clone();
+    let cache = app.cache.clone();
+    blocking(move || Ok(cache.find_by_id(&env, &query, 20)?)).await
 }

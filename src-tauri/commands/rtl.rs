@@ -2,7 +2,7 @@ use tauri::State;
 
 use crate::app::App;
 use crate::biller::{Biller, NewRtl, ProceedResult, RequestToLink, RtlFilter, RtlPage};
-use crate::cache::RtlSort;
+use crate::cache::{FoundRecord, RtlSort};
 use crate::error::AppResult;
 use crate::rtls::{self, Listed, RtlDetail};
 
@@ -53,4 +53,21 @@ pub async fn cancel_rtl(
 #[tauri::command]
 pub async fn proceed_rtl(app: State<'_, App>, id: String) -> AppResult<ProceedResult> {
     rtls::proceed(&app, id).await
+}
+
+/// Writes every row of the filtered list (from the cache) to `path`.
+#[tauri::command]
+pub async fn export_rtls_csv(
+    app: State<'_, App>,
+    filter: RtlFilter,
+    sort: Option<RtlSort>,
+    path: String,
+) -> AppResult<u64> {
+    rtls::export_csv(&app, filter, sort, path.into()).await
+}
+
+/// "Go to ID": any cached record by ID or ID prefix.
+#[tauri::command]
+pub async fn find_by_id(app: State<'_, App>, query: String) -> AppResult<Vec<FoundRecord>> {
+    rtls::find_by_id(&app, query).await
 }

@@ -99,3 +99,14 @@ pub async fn choose_save_path(
         .and_then(|p| p.into_path().ok())
         .map(|p| p.display().to_string()))
 }
+
+/// The window reports its first rows on screen once; the time since launch is
+/// logged (scripts/bench-startup.sh reads it).
+#[tauri::command]
+pub fn first_rows_shown(rows: u32) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let ms = crate::STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or_default();
+        tracing::info!(rows, "startup: first rows on screen {ms} ms after launch");
+    });
+}

@@ -1,6 +1,125 @@
-// The audit view (Link Money console).
+// The audit log: every write Linkdesk made (or refused), filtered by action,
+// environment and date, exported as CSV.
 
-export function init() {}
-export function refresh() {}
-export function onKey() { return false; }
-export function openRecord() {}
+import { call } from "./api.js";
+import { h, clear, $ } from "./dom.js";
+import { dateTime, num } from "./format.js";
+import { showError, hideError, toast } from "./ui.js";
+
+const LIMIT = 50;
+const state = { offset: 0, total: 0 };
+let els = null;
+
+export function init() {
+  const action = h("select", { testid: "audit-action" }, h("option", { value: "" }, "All actions"));
+  const env = h("select", { testid: "audit-env" }, h("option", { value: "" }, "All environments"));
+  const from = h("input", { type: "date", testid: "audit-from", title: "From (local date)" });
+  const to = h("input", { type: "date", testid: "audit-to", title: "To (local date, included)" });
+  for (const el of [action, env, from, to]) el.addEventListener("change", () => { state.offset = 0; load(); });
+  const clearBtn = h("button", { class: "ghost", testid: "audit-clear", onclick: () => { action.value = env.value = from.value = to.value = ""; state.offset = 0; load(); } }, "Clear");
+  const exportBtn = h("button", { testid: "audit-export", onclick: exportCsv }, "Export CSV");
+  const rows = h("tbody", {});
+  const empty = h("div", { class: "empty", testid: "audit-empty", hidden: true }, "Nothing recorded for these filters.");
+  const prev = h("button", { class: "ghost", testid: "audit-prev", onclick: () => { state.offset = Math.max(0, state.offset - LIMIT); load(); } }, "‹ Newer");
+  const next = h("button", { class: "ghost", testid: "audit-next", onclick: () => { state.offset += LIMIT; load(); } }, "Older ›");
+  const total = h("span", { class: "total", testid: "audit-total" });
+  $("#view-audit").append(
+    h("div", { class: "toolbar" }, h("h1", { class: "view-title" }, "Audit log"), action, env,
+      h("label", { class: "inline-label" }, "From", from), h("label", { class: "inline-label" }, "To", to), clearBtn,
+      h("div", { class: "toolbar-spacer" }), exportBtn),
+    h("div", { class: "table-wrap" },
+      h("table", { class: "grid", testid: "audit-table" },
+        h("thead", {}, h("tr", {}, ["Time", "Environment", "Action", "Target", "Outcome", "Result", "Fields"].map((x) => h("th", {}, x)))),
+        rows),
+      empty),
+    h("div", { class: "toolbar pager" }, prev, total, next),
+  );
+  els = { action, env, from, to, rows, empty, prev, next, total };
+}
+
+/** A local calendar day as the instant it starts, in UTC. */
+function dayStart(value, plusDays = 0) {
+  if (!value) return null;
+  const [y, m, d] = value.split("-").map(Number);
+  return new Date(y, m - 1, d + plusDays).toISOString();
+}
+
+function filter() {
+  return {
+    action: els.action.value || null,
+    envId: els.env.value || null,
+    from: dayStart(els.from.value),
+    to: dayStart(els.to.value, 1),
+  };
+}
+
+async function loadFacets() {
+  try {
+    const f = await call("audit_facets");
+    const keep = (select, options, label) => {
+      const current = select.value;
+      clear(select).append(h("option", { value: "" }, label), options);
+      select.value = current;
+    };
+    keep(els.action, f.actions.map((a) => h("option", { value: a }, a)), "All actions");
+    keep(els.env, f.environments.map(([id, name]) => h("option", { value: id }, name)), "All environments");
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function load() {
+  try {
+    const page = await call("audit_page", { filter: filter(), offset: state.offset, limit: LIMIT });
+    hideError();
+    state.total = page.total;
+    clear(els.rows).append(page.rows.map(row));
+    els.empty.hidden = page.rows.length > 0;
+    const end = state.offset + page.rows.length;
+    els.total.textContent = page.total ? `${num(state.offset + 1)}–${num(end)} of ${num(page.total)}` : "0 of 0";
+    els.prev.disabled = state.offset === 0;
+    els.next.disabled = end >= page.total;
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function row(r) {
+  const result = r.outcome === "ok" ? (r.detail || "") : [r.errorCode, r.errorMessage].filter(Boolean).join(": ");
+  const fields = JSON.stringify(r.fields);
+  return h("tr", { testid: "audit-row", class: "static", dataset: { action: r.action } },
+    h("td", {}, dateTime(r.at)),
+    h("td", {}, r.envName),
+    h("td", { class: "mono", testid: "audit-row-action" }, r.action),
+    h("td", { class: "mono", title: r.target }, r.target),
+    h("td", {}, h("span", { class: `badge ${r.outcome === "ok" ? "s-succeeded" : "s-failed"}`, testid: "audit-outcome" }, r.outcome)),
+    h("td", { title: result, testid: "audit-result" }, result),
+    h("td", { class: "mono", title: JSON.stringify(r.fields, null, 2), testid: "audit-fields" }, fields),
+  );
+}
+
+async function exportCsv() {
+  try {
+    const path = await call("choose_save_path", { suggestedName: "linkdesk-audit.csv" });
+    if (!path) return;
+    const rows = await call("audit_export", { filter: filter(), path });
+    toast(`Exported ${num(rows)} entries to ${path}`);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+export async function refresh() {
+  await loadFacets();
+  await load();
+}
+
+export function onKey(e) {
+  switch (e.key) {
+    case "[": if (!els.prev.disabled) els.prev.click(); return true;
+    case "]": if (!els.next.disabled) els.next.click(); return true;
+    default: return false;
+  }
+}
+
+export function openRecord() { refresh(); }

@@ -1,8 +1,10 @@
 // Numbers, times and statuses as people read them.
 
-const numberFmt = new Intl.NumberFormat(undefined);
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+// A bare POSIX locale (common on servers) formats numbers without grouping.
+const locale = navigator.language && !/^(c|posix)$/i.test(navigator.language) ? navigator.language : "en-US";
+const numberFmt = new Intl.NumberFormat(locale, { useGrouping: true });
+const dateTimeFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+const timeFmt = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
 
 export const num = (n) => numberFmt.format(n);
 

@@ -11,6 +11,7 @@ import * as payouts from "./payouts.js";
 import * as refunds from "./refunds.js";
 import * as webhooks from "./webhooks.js";
 import * as audit from "./audit.js";
+import * as goto from "./goto.js";
 
 // Every view module exports init(), refresh() and onKey(event) -> bool; the
 // Link Money ones also export openRecord(id) for links and "Go to ID".
@@ -33,7 +34,7 @@ export function show(name, id) {
 window.linkdeskShow = show; // for views that link to each other without import cycles
 
 document.addEventListener("keydown", (e) => {
-  if ($("#dialog").open) return; // the dialog handles its own keys
+  if ($("#dialog").open || $("#goto").open) return; // dialogs handle their own keys
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
     e.preventDefault();
     $("#goto-open").click();
@@ -66,6 +67,7 @@ async function start() {
     return;
   }
   for (const v of Object.values(views)) v.init();
+  goto.init();
   const first = location.hash.slice(1);
   show(views[first] ? first : "rtls");
 }

@@ -3,9 +3,10 @@
 
 import { call } from "./api.js";
 import { h, clear, $, debounce } from "./dom.js";
-import { dateTime, range, timeLeft, clock } from "./format.js";
+import { num, dateTime, range, timeLeft, clock } from "./format.js";
 import { showError, hideError, toast, badge, copyButton, openDialog, confirmDialog } from "./ui.js";
 import { shell } from "./shell.js";
+import * as sync from "./sync.js";
 
 const STORE_KEY = "linkdesk.rtl.view";
 const SORT_COLUMNS = ["id", "client_user_id", "biller", "status", "created_at", "updated_at"];
@@ -76,6 +77,10 @@ export async function load() {
       state.retryTimer = setTimeout(load, 5000);
     }
     render();
+    if (state.items.length && !state.firstShown) {
+      state.firstShown = true;
+      call("first_rows_shown", { rows: state.items.length }).catch(() => {});
+    }
   } catch (err) {
     if (seq !== state.seq) return;
     showError(err, { retry: load });
@@ -302,6 +307,18 @@ async function newRequest() {
   }
 }
 
+async function exportCsv() {
+  try {
+    const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
+    const path = await call("choose_save_path", { suggestedName: `linkdesk-rtls-${stamp}.csv` });
+    if (!path) return;
+    const rows = await call("export_rtls_csv", { filter: filterArg(), sort: state.sort, path });
+    toast(`Exported ${num(rows)} rows to ${path}`);
+  } catch (err) {
+    showError(err);
+  }
+}
+
 // ---- wiring --------------------------------------------------------------
 
 export function init() {
@@ -327,6 +344,8 @@ export function init() {
   $("#page-next").addEventListener("click", () => goTo(state.page + 1));
   $("#page-last").addEventListener("click", () => goTo(lastPage()));
   $("#rtl-new").addEventListener("click", newRequest);
+  $("#export-csv").addEventListener("click", exportCsv);
+  sync.init(() => { loadBillers(); load(); });
   for (const th of document.querySelectorAll("#view-rtls th[data-sort]")) {
     if (!SORT_COLUMNS.includes(th.dataset.sort)) continue;
     th.classList.add("sortable");
@@ -358,6 +377,12 @@ export function onKey(e) {
 }
 
 let shownEnv = null;
+
+/** Opens one RTL (from "Go to ID"). */
+export async function openRecord(id) {
+  await refresh();
+  openDetail(id);
+}
 
 export async function refresh() {
   const env = shell.info?.environment.id;

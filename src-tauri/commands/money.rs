@@ -1,0 +1,140 @@
+//! The Link Money console: lookups, refunds, webhooks and the audit log.
+
+use tauri::State;
+
+use crate::app::App;
+use crate::audit::{self, action};
+use crate::cache::Lookup;
+use crate::error::{AppError, AppResult};
+use crate::journal::{AuditFacets, AuditFilter, AuditPage, RefundRow, WebhookRow};
+use crate::money::webhooks::{self, SubscribeInput, WebhookList};
+use crate::money::{lookups, refunds, CustomerView, PayoutView, TransactionView};
+use crate::money::{RefundContext, RefundDialog, RefundInput};
+use crate::rtls::Listed;
+
+#[tauri::command]
+pub async fn lm_customer(app: State<'_, App>, id: String) -> AppResult<Listed<CustomerView>> {
+    lookups::customer(&app, id).await
+}
+
+#[tauri::command]
+pub async fn lm_transaction(
+    app: State<'_, App>,
+    id: String,
+) -> AppResult<Listed<TransactionView>> {
+    lookups::transaction(&app, id).await
+}
+
+#[tauri::command]
+pub async fn lm_payout(app: State<'_, App>, id: String) -> AppResult<Listed<PayoutView>> {
+    lookups::payout(&app, id).await
+}
+
+#[tauri::command]
+pub async fn lm_recent(app: State<'_, App>, limit: Option<u32>) -> AppResult<Vec<Lookup>> {
+    lookups::recent(&app, limit.unwrap_or(30)).await
+}
+
+#[tauri::command]
+pub async fn refund_open(
+    app: State<'_, App>,
+    customer_id: String,
+    transaction_id: Option<String>,
+) -> AppResult<RefundDialog> {
+    refunds::open(
+        &RefundContext::from_app(&app),
+        &customer_id,
+        transaction_id.as_deref(),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn refund_submit(app: State<'_, App>, input: RefundInput) -> AppResult<RefundRow> {
+    refunds::submit(&RefundContext::from_app(&app), input).await
+}
+
+#[tauri::command]
+pub async fn refund_retry(app: State<'_, App>, request_key: String) -> AppResult<RefundRow> {
+    refunds::retry(&RefundContext::from_app(&app), &request_key).await
+}
+
+#[tauri::command]
+pub async fn refund_discard(app: State<'_, App>, request_key: String) -> AppResult<()> {
+    refunds::discard(&RefundContext::from_app(&app), &request_key).await
+}
+
+#[tauri::command]
+pub async fn refund_list(app: State<'_, App>, all: Option<bool>) -> AppResult<Vec<RefundRow>> {
+    refunds::list(&RefundContext::from_app(&app), all.unwrap_or(false)).await
+}
+
+#[tauri::command]
+pub async fn refund_unresolved(app: State<'_, App>) -> AppResult<Vec<RefundRow>> {
+    refunds::open_refunds(&RefundContext::from_app(&app)).await
+}
+
+/// The confirmation threshold in cents.
+#[tauri::command]
+pub fn refund_threshold(app: State<'_, App>) -> AppResult<i64> {
+    Ok(app.journal.threshold_cents()?)
+}
+
+#[tauri::command]
+pub fn set_refund_threshold(app: State<'_, App>, amount: String) -> AppResult<i64> {
+    let session = app.session();
+    let result = crate::linkmoney::parse_amount(&amount).and_then(|cents| {
+        app.journal
+            .set_threshold_cents(cents)
+            .map(|_| cents)
+            .map_err(AppError::from)
+    });
+    audit::record(
+        &app.journal,
+        audit::entry(
+            &session.env.id,
+            &session.env.name,
+            action::REFUND_THRESHOLD,
+            "refund confirmation threshold",
+            serde_json::json!({ "amount": amount.trim() }),
+            &result,
+            |c| Some(crate::linkmoney::format_cents(*c)),
+        ),
+    );
+    result
+}
+
+#[tauri::command]
+pub async fn webhook_list(app: State<'_, App>) -> AppResult<WebhookList> {
+    webhooks::list(&app).await
+}
+
+#[tauri::command]
+pub async fn webhook_subscribe(app: State<'_, App>, input: SubscribeInput) -> AppResult<WebhookRow> {
+    webhooks::subscribe(&app, input).await
+}
+
+#[tauri::command]
+pub async fn webhook_unsubscribe(app: State<'_, App>, id: String) -> AppResult<()> {
+    webhooks::unsubscribe(&app, id).await
+}
+
+#[tauri::command]
+pub async fn audit_page(
+    app: State<'_, App>,
+    filter: AuditFilter,
+    offset: u32,
+    limit: u32,
+) -> AppResult<AuditPage> {
+    audit::page(&app, filter, offset, limit).await
+}
+
+#[tauri::command]
+pub async fn audit_facets(app: State<'_, App>) -> AppResult<AuditFacets> {
+    audit::facets(&app).await
+}
+
+#[tauri::command]
+pub async fn audit_export(app: State<'_, App>, filter: AuditFilter, path: String) -> AppResult<u64> {
+    audit::export_csv(&app, filter, path).await
+}

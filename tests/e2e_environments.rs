@@ -1,0 +1,183 @@
+//! End-to-end: environments, the keyring and the production guard in the real
+//! window, against a second sandbox the test runs itself.
+
+mod support;
+
+use serde_json::json;
+use support::webdriver::{e2e_enabled, App, WINDOW};
+
+const BILLER_SECRET: &str = "bb_test_RECOGNISABLE_s3cr3t_4242";
+const LINKMONEY_SECRET: &str = "lm_RECOGNISABLE_s3cr3t_9999";
+
+/// Records every command's answer (and error) so the test can search them.
+const RECORD_ANSWERS: &str = r#"
+  if (!window.__answers) {
+    window.__answers = [];
+    const original = window.__TAURI__.core.invoke;
+    window.__TAURI__.core.invoke = async (cmd, args) => {
+      try { const r = await original(cmd, args); window.__answers.push(JSON.stringify(r)); return r; }
+      catch (e) { window.__answers.push(JSON.stringify(e)); throw e; }
+    };
+  }
+"#;
+
+async fn add_environment(app: &App, name: &str, kind: &str, url: &str) {
+    let add = app.wait("[data-testid=env-add]").await;
+    app.click(&add).await;
+    for (field, value) in [
+        ("name", name),
+        ("billerUrl", url),
+        ("linkmoneyUrl", url),
+        ("merchantId", "merchant_sandbox"),
+        ("billerClientId", "client_sandbox"),
+        ("billerClientSecret", BILLER_SECRET),
+        ("linkmoneyClientId", "lm_sandbox_client"),
+        ("linkmoneyClientSecret", LINKMONEY_SECRET),
+    ] {
+        let input = app.wait(&format!("[data-testid=env-{field}]")).await;
+        app.type_into(&input, value).await;
+    }
+    app.select_value("[data-testid=env-kind]", kind).await;
+    let ok = app.wait("[data-testid=confirm-ok]").await;
+    app.click(&ok).await;
+    app.wait_js(
+        "the new environment card",
+        &format!("[...document.querySelectorAll('[data-testid=env-card]')].some(c => c.dataset.name === {})", json!(name)),
+    )
+    .await;
+}
+
+fn card(name: &str) -> String {
+    format!("[data-testid=env-card][data-name=\"{name}\"]")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn environments_keyring_and_production_guard() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let second = linkdesk_sandbox::start(linkdesk_sandbox::Options {
+        seed: 99,
+        rtls: 321,
+        biller_client_secret: BILLER_SECRET.into(),
+        linkmoney_client_secret: LINKMONEY_SECRET.into(),
+        no_rate_limit: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let app = App::launch(&[("LINKDESK_SANDBOX_OPTS", "--no-rate-limit".into())]).await;
+    app.wait("[data-testid=rtl-row]").await;
+    app.js(RECORD_ANSWERS, vec![]).await;
+
+    // Add an environment pointing at the second sandbox; secrets are write-only.
+    let nav = app.wait("[data-testid=nav-settings]").await;
+    app.click(&nav).await;
+    add_environment(&app, "Second sandbox", "sandbox", &second.url()).await;
+    let state = app.wait(&format!("{} [data-testid=biller-secret-state]", card("Second sandbox"))).await;
+    assert_eq!(app.text(&state).await, "set, ends in …4242");
+    app.screenshot("20-settings").await;
+
+    // Test both connections.
+    let test = app.wait(&format!("{} [data-testid=env-test-biller]", card("Second sandbox"))).await;
+    app.click(&test).await;
+    app.wait_until(&format!("{} [data-testid=test-result]", card("Second sandbox")), |t| t.starts_with('✓')).await;
+    let test = app.wait(&format!("{} [data-testid=env-test-linkmoney]", card("Second sandbox"))).await;
+    app.click(&test).await;
+    app.wait_until(&format!("{} [data-testid=test-result]", card("Second sandbox")), |t| t.contains("token")).await;
+    app.screenshot("21-connection-tested").await;
+
+    // Switch to it: the list now comes from the second sandbox.
+    let use_it = app.wait(&format!("{} [data-testid=env-use]", card("Second sandbox"))).await;
+    app.click(&use_it).await;
+    app.wait_until("[data-testid=env-banner]", |t| t == "Second sandbox").await;
+    let nav = app.wait("[data-testid=nav-rtls]").await;
+    app.click(&nav).await;
+    app.wait_until("[data-testid=rtl-total]", |t| t.ends_with("of 321")).await;
+    app.screenshot("22-switched").await;
+
+    // A production-kind environment: red banner, read-only until unlocked.
+    let nav = app.wait("[data-testid=nav-settings]").await;
+    app.click(&nav).await;
+    add_environment(&app, "Prod Test", "production", &second.url()).await;
+    let use_it = app.wait(&format!("{} [data-testid=env-use]", card("Prod Test"))).await;
+    app.click(&use_it).await;
+    app.wait_until("[data-testid=prod-text]", |t| t.contains("read-only")).await;
+    let nav = app.wait("[data-testid=nav-rtls]").await;
+    app.click(&nav).await;
+    app.select_value("[data-testid=filter-status]", "PENDING").await;
+    app.wait_until("[data-testid=rtl-total]", |t| !t.ends_with("of 321")).await;
+    let row = app.wait("[data-testid=rtl-row]").await;
+    app.click(&row).await;
+    let cancel = app.wait("[data-testid=rtl-cancel]").await;
+    assert!(!app.enabled(&cancel).await, "production is locked");
+    let new = app.wait("[data-testid=rtl-new]").await;
+    assert!(!app.enabled(&new).await, "production is locked");
+    app.screenshot("23-production-locked").await;
+
+    // Unlock by typing the name; a wrong name is refused.
+    let unlock = app.wait("[data-testid=prod-unlock]").await;
+    app.click(&unlock).await;
+    let typed = app.wait("[data-testid=unlock-name]").await;
+    app.type_into(&typed, "prod test").await;
+    let ok = app.wait("[data-testid=confirm-ok]").await;
+    app.click(&ok).await;
+    app.wait_until("[data-testid=dialog-error]", |t| t.contains("exactly")).await;
+    app.clear(&typed).await;
+    app.type_into(&typed, "Prod Test").await;
+    app.click(&ok).await;
+    app.wait_until("[data-testid=prod-text]", |t| t.contains("unlocked")).await;
+    app.wait_js("cancel enabled", "!document.querySelector('[data-testid=rtl-cancel]').disabled").await;
+    app.screenshot("24-production-unlocked").await;
+
+    // Switching away and back locks it again.
+    app.select_value("[data-testid=env-switch]", "embedded").await;
+    app.wait_until("[data-testid=env-banner]", |t| t == "Embedded sandbox").await;
+    let prod_id = app
+        .js("return [...document.querySelectorAll('#env-switch option')].find(o => o.textContent.startsWith('Prod Test')).value;", vec![])
+        .await;
+    app.select_value("[data-testid=env-switch]", prod_id.as_str().unwrap()).await;
+    app.wait_until("[data-testid=prod-text]", |t| t.contains("read-only")).await;
+
+    // Visit every view, then look for the secrets everywhere the app writes or shows.
+    for view in ["customers", "transactions", "payouts", "refunds", "webhooks", "audit", "settings", "rtls"] {
+        let nav = app.wait(&format!("[data-testid=nav-{view}]")).await;
+        app.click(&nav).await;
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    }
+    let shown = app
+        .js("return document.body.innerText + [...document.querySelectorAll('input, textarea')].map(i => i.value).join(' ') + JSON.stringify(window.__answers);", vec![])
+        .await;
+    let shown = shown.as_str().unwrap_or_default();
+    assert!(shown.len() > 1000, "the answers were recorded");
+    for secret in [BILLER_SECRET, LINKMONEY_SECRET] {
+        assert!(!shown.contains(secret), "a secret reached the window or a command's answer");
+    }
+    let data_dir = app.data_dir.path().to_path_buf();
+    app.quit().await;
+    for entry in walk(&data_dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        for secret in [BILLER_SECRET, LINKMONEY_SECRET] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "a secret was written to {}",
+                entry.display()
+            );
+        }
+    }
+    second.stop().await;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -1,0 +1,66 @@
+// "Sync all RTLs": the full sync's progress bar, cancel and resume.
+
+import { call, listen } from "./api.js";
+import { $ } from "./dom.js";
+import { num } from "./format.js";
+import { showError, toast } from "./ui.js";
+
+let onDone = () => {};
+
+function duration(secs) {
+  if (secs == null || !Number.isFinite(secs)) return "—";
+  const m = Math.floor(secs / 60);
+  return m ? `${m} min ${Math.round(secs % 60)} s` : `${Math.round(secs)} s`;
+}
+
+function show(p) {
+  $("#sync-panel").hidden = false;
+  const bar = $("#sync-progress");
+  bar.max = Math.max(1, p.pagesTotal || 1);
+  bar.value = p.pagesDone || 0;
+  const pages = p.pagesTotal ? `page ${num(p.pagesDone)} of ${num(p.pagesTotal)}` : `page ${num(p.pagesDone)}`;
+  const records = p.recordsTotal ? `${num(p.recordsDone)} of ${num(p.recordsTotal)} RTLs` : `${num(p.recordsDone)} RTLs`;
+  const rate = p.ratePerMinute ? `${num(Math.round(p.ratePerMinute))} requests/min` : "";
+  const eta = p.etaSeconds != null ? `about ${duration(p.etaSeconds)} left` : "";
+  $("#sync-text").textContent = [p.phase, pages, records, rate, eta].filter(Boolean).join(" · ");
+}
+
+function setRunning(running, resumable) {
+  $("#sync-start").disabled = running;
+  $("#sync-start").textContent = resumable && !running ? "Resume sync" : "Sync all RTLs";
+  $("#sync-cancel").hidden = !running;
+}
+
+export async function init(done) {
+  onDone = done;
+  $("#sync-start").addEventListener("click", start);
+  $("#sync-cancel").addEventListener("click", () => call("cancel_sync").catch(showError));
+  $("#sync-close").addEventListener("click", () => { $("#sync-panel").hidden = true; });
+  await listen("sync-progress", (p) => { show(p); setRunning(true, false); });
+  await listen("sync-finished", (outcome) => {
+    setRunning(false, !outcome.complete);
+    if (outcome.error) showError(outcome.error);
+    else toast(outcome.complete ? `Sync finished: ${num(outcome.recordsDone)} RTLs cached` : "Sync paused; resume it any time");
+    $("#sync-text").textContent = outcome.message;
+    onDone();
+  });
+  await status();
+}
+
+export async function status() {
+  try {
+    const s = await call("sync_status");
+    setRunning(s.running, s.resumable);
+    if (s.progress && (s.running || s.resumable)) show(s.progress);
+  } catch { /* status is a nicety; the buttons still work */ }
+}
+
+async function start() {
+  setRunning(true, false);
+  try {
+    await call("start_sync");
+  } catch (err) {
+    setRunning(false, false);
+    showError(err);
+  }
+}
