@@ -34,7 +34,11 @@ pub fn transport_error(service: &str, err: &reqwest::Error) -> AppError {
         );
     }
     let chain = error_chain(err);
-    if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") {
+    if chain.contains("certificate")
+        || chain.contains("tls")
+        || chain.contains("TLS")
+        || is_tls_handshake_failure(err)
+    {
         return AppError::new(
             ErrorCode::Tls,
             format!("TLS error talking to {service}: {chain}"),
@@ -47,6 +51,28 @@ pub fn transport_error(service: &str, err: &reqwest::Error) -> AppError {
         ErrorCode::Offline,
         format!("{service} cannot be reached ({chain})"),
     )
+}
+
+/// The TLS layer reports handshake failures (e.g. a plain-HTTP server on an
+/// https URL: "received corrupt message") as `InvalidData` I/O errors while
+/// connecting; nothing else on an https connect does.
+fn is_tls_handshake_failure(err: &reqwest::Error) -> bool {
+    let https = err.url().is_some_and(|u| u.scheme() == "https");
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        // An I/O error wrapping another hides the inner one from `source()`.
+        let mut io = e.downcast_ref::<std::io::Error>();
+        while let Some(inner) = io {
+            if inner.kind() == std::io::ErrorKind::InvalidData {
+                return https && err.is_connect();
+            }
+            io = inner
+                .get_ref()
+                .and_then(|r| r.downcast_ref::<std::io::Error>());
+        }
+        cur = e.source();
+    }
+    false
 }
 
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {

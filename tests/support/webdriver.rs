@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 /// One window at a time: the machine running the tests has two cores.
 pub static WINDOW: Mutex<()> = Mutex::new(());
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How long a wait for something on screen may take before the test fails.
 const WAIT: Duration = Duration::from_secs(30);
 
