@@ -222,9 +222,29 @@ impl App {
             == json!(true)
     }
 
+    /// Clicks like a person. A table row is clicked on its first cell, as a
+    /// person would: WebKitWebDriver finds a bare `<tr>` not interactable.
     pub async fn click(&self, el: &El) {
-        self.cmd("POST", &format!("/element/{}/click", el.0), Some(json!({})))
+        let tag = self.cmd("GET", &format!("/element/{}/name", el.0), None).await;
+        let target = if tag.as_str().is_some_and(|t| t.eq_ignore_ascii_case("tr")) {
+            let cell = self
+                .cmd(
+                    "POST",
+                    &format!("/element/{}/element", el.0),
+                    Some(json!({"using": "css selector", "value": "td"})),
+                )
+                .await;
+            cell[ELEMENT_KEY]
+                .as_str()
+                .map(|s| El(s.to_string()))
+                .unwrap_or_else(|| el.clone())
+        } else {
+            el.clone()
+        };
+        let v = self
+            .cmd("POST", &format!("/element/{}/click", target.0), Some(json!({})))
             .await;
+        assert!(v.get("error").is_none(), "click refused: {v}");
     }
 
     pub async fn type_into(&self, el: &El, text: &str) {
