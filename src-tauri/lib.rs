@@ -33,6 +33,7 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|tauri_app| {
             let app = startup::build_app(tauri_app.handle())?;
+            startup::open_window(tauri_app.handle(), &app.data_dir)?;
             tauri_app.manage(app);
             startup::spawn_refund_resolver(tauri_app.handle().clone());
             Ok(())

@@ -8,6 +8,7 @@ use tauri::{AppHandle, Manager};
 use crate::app::{builtin_environment, App};
 use crate::cache::Cache;
 use crate::environments::EnvStore;
+use crate::journal::Journal;
 use crate::http;
 
 /// Overrides, documented in the README.
@@ -29,6 +30,8 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
 
     let mut notices = Vec::new();
     let cache = open_cache(&data_dir, &mut notices)?;
+    let (journal, journal_notice) = Journal::open(&data_dir);
+    notices.extend(journal_notice);
     let (envs, env_notice) = EnvStore::load(&data_dir);
     notices.extend(env_notice);
     let http = http::build_client();
@@ -59,7 +62,7 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
     };
     tracing::info!(biller = %builtin.biller_url, linkmoney = %builtin.linkmoney_url, "built-in environment ready");
     Ok(App::new(
-        http, cache, data_dir, envs, builtin, embedded, notices,
+        http, cache, journal, data_dir, envs, builtin, embedded, notices,
     ))
 }
 
@@ -111,4 +114,38 @@ fn start_embedded_sandbox() -> Result<linkdesk_sandbox::Sandbox, Box<dyn std::er
     Ok(tauri::async_runtime::block_on(linkdesk_sandbox::start(
         options,
     ))?)
+}
+
+/// Resolves, in the background, every refund a previous run left with an
+/// unknown outcome (sent again with its own request key), then tells the
+/// window. The window does not wait for it.
+pub fn spawn_refund_resolver(handle: AppHandle) {
+    use tauri::Emitter;
+    tauri::async_runtime::spawn(async move {
+        let app = handle.state::<App>();
+        match crate::money::resolve_at_start(&app).await {
+            Ok(rows) if !rows.is_empty() => {
+                tracing::info!(count = rows.len(), "refunds left open by an earlier run were looked at");
+                let _ = handle.emit("refunds-resolved", rows.len());
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not resolve open refunds at start-up"),
+        }
+    });
+}
+
+/// The main window, with the webview's own storage (remembered filters) under
+/// the data directory, so one data directory holds everything of one user.
+pub fn open_window(handle: &AppHandle, data_dir: &std::path::Path) -> tauri::Result<()> {
+    let config = handle
+        .config()
+        .app
+        .windows
+        .first()
+        .cloned()
+        .unwrap_or_default();
+    tauri::WebviewWindowBuilder::from_config(handle, &config)?
+        .data_directory(data_dir.join("webview"))
+        .build()?;
+    Ok(())
 }

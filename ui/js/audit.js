@@ -2,9 +2,10 @@
 // environment and date, exported as CSV.
 
 import { call } from "./api.js";
-import { h, clear, $ } from "./dom.js";
+import { h, $ } from "./dom.js";
 import { dateTime, num } from "./format.js";
 import { showError, hideError, toast } from "./ui.js";
+import { fill } from "./money.js";
 
 const LIMIT = 50;
 const state = { offset: 0, total: 0 };
@@ -58,7 +59,7 @@ async function loadFacets() {
     const f = await call("audit_facets");
     const keep = (select, options, label) => {
       const current = select.value;
-      clear(select).append(h("option", { value: "" }, label), options);
+      fill(select, h("option", { value: "" }, label), options);
       select.value = current;
     };
     keep(els.action, f.actions.map((a) => h("option", { value: a }, a)), "All actions");
@@ -73,7 +74,7 @@ async function load() {
     const page = await call("audit_page", { filter: filter(), offset: state.offset, limit: LIMIT });
     hideError();
     state.total = page.total;
-    clear(els.rows).append(page.rows.map(row));
+    fill(els.rows, page.rows.map(row));
     els.empty.hidden = page.rows.length > 0;
     const end = state.offset + page.rows.length;
     els.total.textContent = page.total ? `${num(state.offset + 1)}–${num(end)} of ${num(page.total)}` : "0 of 0";
@@ -90,7 +91,7 @@ function row(r) {
   return h("tr", { testid: "audit-row", class: "static", dataset: { action: r.action } },
     h("td", {}, dateTime(r.at)),
     h("td", {}, r.envName),
-    h("td", { class: "mono", testid: "audit-row-action" }, r.action),
+    h("td", {}, h("span", { class: "mono", testid: "audit-row-action" }, r.action)),
     h("td", { class: "mono", title: r.target }, r.target),
     h("td", {}, h("span", { class: `badge ${r.outcome === "ok" ? "s-succeeded" : "s-failed"}`, testid: "audit-outcome" }, r.outcome)),
     h("td", { title: result, testid: "audit-result" }, result),

@@ -2,11 +2,11 @@
 // accounts and verified accounts, and refund them.
 
 import { call } from "./api.js";
-import { h, clear, $ } from "./dom.js";
+import { h, $ } from "./dom.js";
 import { dateTime, clock } from "./format.js";
 import { showError, hideError, badge, copyButton } from "./ui.js";
 import { shell } from "./shell.js";
-import { formatCents, field, lookupBar, recentList } from "./money.js";
+import { formatCents, field, lookupBar, recentList, fill } from "./money.js";
 import { openRefund } from "./refunds.js";
 
 const state = { id: null, res: null, seq: 0, env: null };
@@ -27,9 +27,9 @@ export function init() {
 async function loadRecent() {
   try {
     const items = await call("lm_recent", { limit: 50 });
-    clear(els.recent).append(recentList(items, "customer", (id) => openRecord(id)));
+    fill(els.recent, recentList(items, "customer", (id) => openRecord(id)));
   } catch (err) {
-    clear(els.recent).append(h("div", { class: "empty small" }, err.message));
+    fill(els.recent, h("div", { class: "empty small" }, err.message));
   }
 }
 
@@ -38,7 +38,7 @@ export async function openRecord(id) {
   state.id = id;
   els.input.value = id;
   els.detail.hidden = false;
-  clear(els.detail).append(h("div", { class: "empty", testid: "customer-loading" }, `Looking up ${id}…`));
+  fill(els.detail, h("div", { class: "empty", testid: "customer-loading" }, `Looking up ${id}…`));
   try {
     const res = await call("lm_customer", { id });
     if (seq !== state.seq) return;
@@ -48,7 +48,7 @@ export async function openRecord(id) {
     render(res);
   } catch (err) {
     if (seq !== state.seq) return;
-    clear(els.detail).append(h("div", { class: "empty", testid: "customer-error" }, err.message));
+    fill(els.detail, h("div", { class: "empty", testid: "customer-error" }, err.message));
     showError(err);
   }
   loadRecent();
@@ -62,7 +62,7 @@ function render(res) {
     class: "primary", testid: "customer-refund", disabled: !!v.refundBlock || shell.writesLocked(),
     title: v.refundBlock || "Refund this customer", onclick: () => openRefund(c.id, null),
   }, "Refund…");
-  clear(els.detail).append(
+  fill(els.detail,
     h("div", { class: "detail-head" },
       h("h2", { testid: "customer-name" }, v.name), badge(c.customerStatus, "customer-status"),
       h("span", { class: "spacer" }), refund),

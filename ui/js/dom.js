@@ -14,11 +14,17 @@ export function h(tag, attrs = {}, ...children) {
     else if (value === true) el.setAttribute(key, "");
     else el.setAttribute(key, String(value));
   }
-  append(el, children);
+  appendList(el, children);
   return el;
 }
 
-function append(el, children) {
+/** Appends children, skipping null/undefined/false (native append would print "null"). */
+export function append(el, ...children) {
+  appendList(el, children);
+  return el;
+}
+
+function appendList(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));

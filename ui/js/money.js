@@ -51,3 +51,14 @@ export function recentList(items, kind, onOpen) {
         h("span", { class: "recent-label" }, i.label || ""),
       ))));
 }
+
+/** Empties `el` and appends the children, flattened, skipping null and false
+ * (the DOM's own `append` would print them as "null" and "[object …]"). */
+export function fill(el, ...children) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}

@@ -2,11 +2,11 @@
 // documents list.
 
 import { call } from "./api.js";
-import { h, clear, $ } from "./dom.js";
+import { h, $ } from "./dom.js";
 import { dateTime, clock } from "./format.js";
 import { showError, hideError, badge, copyButton } from "./ui.js";
 import { shell } from "./shell.js";
-import { formatCents, field, lookupBar, recentList } from "./money.js";
+import { formatCents, field, lookupBar, recentList, fill } from "./money.js";
 
 const state = { id: null, seq: 0, env: null };
 let els = null;
@@ -26,9 +26,9 @@ export function init() {
 async function loadRecent() {
   try {
     const items = await call("lm_recent", { limit: 50 });
-    clear(els.recent).append(recentList(items, "payout", (id) => openRecord(id)));
+    fill(els.recent, recentList(items, "payout", (id) => openRecord(id)));
   } catch (err) {
-    clear(els.recent).append(h("div", { class: "empty small" }, err.message));
+    fill(els.recent, h("div", { class: "empty small" }, err.message));
   }
 }
 
@@ -37,14 +37,14 @@ export async function openRecord(id) {
   state.id = id;
   els.input.value = id;
   els.detail.hidden = false;
-  clear(els.detail).append(h("div", { class: "empty" }, `Looking up ${id}…`));
+  fill(els.detail, h("div", { class: "empty" }, `Looking up ${id}…`));
   try {
     const res = await call("lm_payout", { id });
     if (seq !== state.seq) return;
     hideError();
     shell.setSource(res);
     const p = res.data.payout;
-    clear(els.detail).append(
+    fill(els.detail,
       h("div", { class: "detail-head" },
         h("h2", {}, "Payout ", h("span", { class: "amount", testid: "payout-amount" }, formatCents(res.data.amountCents, res.data.currency))),
         badge(p.payoutStatus, "payout-status")),
@@ -60,7 +60,7 @@ export async function openRecord(id) {
     );
   } catch (err) {
     if (seq !== state.seq) return;
-    clear(els.detail).append(h("div", { class: "empty", testid: "payout-error" }, err.message));
+    fill(els.detail, h("div", { class: "empty", testid: "payout-error" }, err.message));
     showError(err);
   }
   loadRecent();

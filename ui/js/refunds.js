@@ -8,7 +8,7 @@ import { h, clear, $ } from "./dom.js";
 import { dateTime } from "./format.js";
 import { showError, hideError, toast, badge, openDialog } from "./ui.js";
 import { shell } from "./shell.js";
-import { formatCents, parseCents } from "./money.js";
+import { formatCents, parseCents, fill } from "./money.js";
 
 const DESCRIPTOR = /^[A-Za-z0-9 ]{0,80}$/;
 const OPEN_STATES = ["SENDING", "UNRESOLVED"];
@@ -41,13 +41,14 @@ export async function openRefund(customerId, transactionId) {
     h("label", {}, "Amount (USD)", amount),
     h("label", {}, "Client reference ID", reference),
     h("label", {}, "Statement descriptor", descriptor));
+  const head = summary(d);
   const review = h("div", { class: "refund-review", testid: "refund-review", hidden: true });
   let step = 1;
   let cents = null;
 
   const pending = openDialog({
     title: `Refund ${d.customerName}`,
-    body: [summary(d), form, review],
+    body: [head, form, review],
     okLabel: "Review refund…",
     onOk: async () => {
       if (step === 1) {
@@ -91,8 +92,9 @@ export async function openRefund(customerId, transactionId) {
   function showReview() {
     step = 2;
     form.hidden = true;
+    head.hidden = true;
     const above = cents > d.thresholdCents;
-    clear(review).append(
+    fill(review,
       h("p", { class: "review-lead" }, "Check this refund. It moves real money to the customer's bank account."),
       h("dl", { class: "summary", testid: "refund-confirm" },
         h("dt", {}, "Environment"), h("dd", { testid: "confirm-environment", class: d.environment.kind === "production" ? "prod-text" : "" }, `${d.environment.name} (${d.environment.kind})`),
@@ -103,7 +105,7 @@ export async function openRefund(customerId, transactionId) {
         h("dt", {}, "Reference"), h("dd", {}, reference.value.trim() || "none"),
       ),
       above ? h("label", { class: "retype" }, `Above ${formatCents(d.thresholdCents)}: type the amount again`, retype) : null,
-      h("button", { class: "ghost small", type: "button", testid: "refund-change", onclick: () => { step = 1; form.hidden = false; review.hidden = true; ok.className = "primary"; ok.textContent = "Review refund…"; } }, "Change"),
+      h("button", { class: "ghost small", type: "button", testid: "refund-change", onclick: () => { step = 1; form.hidden = false; head.hidden = false; review.hidden = true; ok.className = "primary"; ok.textContent = "Review refund…"; } }, "Change"),
     );
     review.hidden = false;
     ok.className = "danger";
@@ -236,7 +238,7 @@ export async function refreshList() {
   els.unresolved.textContent = open.length
     ? `${open.length} refund${open.length === 1 ? " has" : "s have"} an unknown outcome. “Retry” sends it again with its own request key: Link Money refuses a second refund with the same key, so it is never refunded twice.`
     : "";
-  clear(els.rows).append(list.map(row));
+  fill(els.rows, list.map(row));
   els.empty.hidden = list.length > 0;
   els.empty.textContent = "No refunds yet.";
 }

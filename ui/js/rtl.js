@@ -2,7 +2,7 @@
 // its actions.
 
 import { call } from "./api.js";
-import { h, clear, $, debounce } from "./dom.js";
+import { h, clear, $, debounce, append } from "./dom.js";
 import { num, dateTime, range, timeLeft, clock } from "./format.js";
 import { showError, hideError, toast, badge, copyButton, openDialog, confirmDialog } from "./ui.js";
 import { shell } from "./shell.js";
@@ -190,7 +190,7 @@ function renderDetail(res) {
   const applyStatus = h("button", { testid: "rtl-status-apply", disabled: true, onclick: () => changeStatus(rtl, statusSelect.value) }, "Apply");
   statusSelect.addEventListener("change", () => { applyStatus.disabled = !statusSelect.value; });
 
-  pane.append(
+  append(pane,
     h("div", { class: "detail-head" },
       h("h2", {}, "Request to link"), h("span", { class: "spacer" }),
       h("button", { class: "ghost", title: "Close (Esc)", testid: "detail-close", onclick: closeDetail }, "×")),

@@ -3,11 +3,11 @@
 // refund it, and see the refunds Linkdesk made from it.
 
 import { call } from "./api.js";
-import { h, clear, $ } from "./dom.js";
+import { h, $ } from "./dom.js";
 import { dateTime, clock } from "./format.js";
 import { showError, hideError, badge, copyButton } from "./ui.js";
 import { shell } from "./shell.js";
-import { formatCents, field, lookupBar, recentList } from "./money.js";
+import { formatCents, field, lookupBar, recentList, fill } from "./money.js";
 import { openRefund } from "./refunds.js";
 
 const state = { id: null, seq: 0, env: null };
@@ -28,9 +28,9 @@ export function init() {
 async function loadRecent() {
   try {
     const items = await call("lm_recent", { limit: 50 });
-    clear(els.recent).append(recentList(items, "transaction", (id) => openRecord(id)));
+    fill(els.recent, recentList(items, "transaction", (id) => openRecord(id)));
   } catch (err) {
-    clear(els.recent).append(h("div", { class: "empty small" }, err.message));
+    fill(els.recent, h("div", { class: "empty small" }, err.message));
   }
 }
 
@@ -39,7 +39,7 @@ export async function openRecord(id) {
   state.id = id;
   els.input.value = id;
   els.detail.hidden = false;
-  clear(els.detail).append(h("div", { class: "empty", testid: "transaction-loading" }, `Looking up ${id}…`));
+  fill(els.detail, h("div", { class: "empty", testid: "transaction-loading" }, `Looking up ${id}…`));
   try {
     const res = await call("lm_transaction", { id });
     if (seq !== state.seq) return;
@@ -48,7 +48,7 @@ export async function openRecord(id) {
     render(res);
   } catch (err) {
     if (seq !== state.seq) return;
-    clear(els.detail).append(h("div", { class: "empty", testid: "transaction-error" }, err.message));
+    fill(els.detail, h("div", { class: "empty", testid: "transaction-error" }, err.message));
     showError(err);
   }
   loadRecent();
@@ -69,7 +69,7 @@ function render(res) {
     class: "primary", testid: "transaction-refund", disabled: !!v.refundBlock || shell.writesLocked(),
     title: v.refundBlock || "Refund this payment", onclick: () => openRefund(t.customerId, t.transactionId),
   }, "Refund…");
-  clear(els.detail).append(
+  fill(els.detail,
     h("div", { class: "detail-head" },
       h("h2", {}, t.transactionType === "CREDIT" ? "Refund" : t.transactionType === "DEBIT" ? "Payment" : "Transaction",
         " ", h("span", { class: "amount", testid: "transaction-amount" }, formatCents(v.amountCents, v.currency))),

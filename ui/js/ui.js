@@ -87,7 +87,9 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
       h("div", { class: "dialog-body" }, h("h3", {}, title), body, error),
       h("div", { class: "dialog-actions" }, cancel, ok),
     );
-    dialog.onclose = () => finish(undefined);
+    // A dialog closed just before this one opened fires its close event late:
+    // only a close of this dialog ends it.
+    dialog.onclose = () => { if (!dialog.open) finish(undefined); };
     dialog.showModal();
     const first = dialog.querySelector("input, textarea, select");
     (first || ok).focus();

@@ -2,10 +2,11 @@
 // the OS keyring only) and unsubscribe.
 
 import { call } from "./api.js";
-import { h, clear, $ } from "./dom.js";
+import { h, $ } from "./dom.js";
 import { dateTime } from "./format.js";
 import { showError, hideError, toast, confirmDialog } from "./ui.js";
 import { shell } from "./shell.js";
+import { fill } from "./money.js";
 
 let els = null;
 let options = { categories: [], events: [] };
@@ -44,7 +45,7 @@ export function init() {
 function renderChoices() {
   const t = els.type.value;
   const list = t === "CATEGORY" ? options.categories : t === "EVENT" ? options.events : [];
-  clear(els.choices).append(list.map((name) => h("label", { class: "choice" },
+  fill(els.choices, list.map((name) => h("label", { class: "choice" },
     h("input", { type: "checkbox", value: name, testid: "webhook-detail" }), h("span", { class: "mono" }, name))));
   if (t === "ALL") els.choices.append(h("span", { class: "hint" }, "Every event Link Money sends."));
 }
@@ -55,7 +56,7 @@ async function load() {
     hideError();
     options = { categories: list.categories, events: list.events };
     renderChoices();
-    clear(els.rows).append(list.subscriptions.map(row));
+    fill(els.rows, list.subscriptions.map(row));
     els.empty.hidden = list.subscriptions.length > 0;
   } catch (err) {
     showError(err);
