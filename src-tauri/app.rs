@@ -36,18 +36,21 @@ pub struct App {
 }
 
 impl App {
-    // Every part of the shared state, built by start-up (and by tests).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        http: reqwest::Client,
-        cache: Cache,
-        journal: Journal,
+    /// Opens everything kept in `data_dir` (cache, journal, settings) and
+    /// starts on the built-in environment, or the one used last. What the
+    /// user should know about that (a file moved aside) is in `startup_notices`.
+    pub fn open(
         data_dir: PathBuf,
-        envs: EnvStore,
         builtin: Environment,
         embedded: Option<linkdesk_sandbox::Sandbox>,
-        startup_notices: Vec<String>,
-    ) -> Self {
+    ) -> AppResult<Self> {
+        let mut startup_notices = Vec::new();
+        let cache = open_cache(&data_dir, &mut startup_notices)?;
+        let (journal, notice) = Journal::open(&data_dir);
+        startup_notices.extend(notice);
+        let (envs, notice) = EnvStore::load(&data_dir);
+        startup_notices.extend(notice);
+        let http = crate::http::build_client();
         let session = builtin_session(&http, &builtin);
         let app = Self {
             http,
@@ -68,7 +71,7 @@ impl App {
                 tracing::warn!(error = %e, "could not restore the last environment");
             }
         }
-        app
+        Ok(app)
     }
 
     /// The active session. Commands take it once and use it throughout, so a
@@ -158,3 +161,41 @@ where
         .await
         .map_err(|e| AppError::internal(format!("background task failed: {e}")))?
 }
+
+/// A cache that cannot be opened even after moving the bad file aside must not
+/// stop the app: it then runs on a fresh cache in a temporary directory.
+fn open_cache(
+    data_dir: &std::path::Path,
+    notices: &mut Vec<String>,
+) -> AppResult<Cache> {
+    match Cache::open(data_dir) {
+        Ok((cache, report)) => {
+            if let Some(moved) = report.moved_aside_to {
+                let why = report
+                    .reason
+                    .unwrap_or_else(|| "it could not be read".into());
+                let msg = format!(
+                    "The local cache was unreadable ({why}). It was moved to {} and a fresh cache was started.",
+                    moved.display()
+                );
+                tracing::warn!("{msg}");
+                notices.push(msg);
+            }
+            Ok(cache)
+        }
+        Err(e) => {
+            let fallback =
+                std::env::temp_dir().join(format!("linkdesk-cache-{}", std::process::id()));
+            std::fs::create_dir_all(&fallback)
+                .map_err(|e| AppError::internal(format!("No usable cache directory: {e}")))?;
+            let msg = format!(
+                "The local cache in {} could not be opened ({e}). A temporary cache is used for this session.",
+                data_dir.display()
+            );
+            tracing::error!("{msg}");
+            notices.push(msg);
+            Ok(Cache::open(&fallback)?.0)
+        }
+    }
+}
+

@@ -6,10 +6,6 @@ use std::path::PathBuf;
 use tauri::{AppHandle, Manager};
 
 use crate::app::{builtin_environment, App};
-use crate::cache::Cache;
-use crate::environments::EnvStore;
-use crate::journal::Journal;
-use crate::http;
 
 /// Overrides, documented in the README.
 pub const ENV_DATA_DIR: &str = "LINKDESK_DATA_DIR";
@@ -27,14 +23,6 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
     // The guard lives as long as the process: logs flush until exit.
     std::mem::forget(guard);
     tracing::info!(data_dir = %data_dir.display(), "Linkdesk starting");
-
-    let mut notices = Vec::new();
-    let cache = open_cache(&data_dir, &mut notices)?;
-    let (journal, journal_notice) = Journal::open(&data_dir);
-    notices.extend(journal_notice);
-    let (envs, env_notice) = EnvStore::load(&data_dir);
-    notices.extend(env_notice);
-    let http = http::build_client();
 
     let biller_url = std::env::var(ENV_BILLER_URL)
         .ok()
@@ -61,45 +49,7 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
         }
     };
     tracing::info!(biller = %builtin.biller_url, linkmoney = %builtin.linkmoney_url, "built-in environment ready");
-    Ok(App::new(
-        http, cache, journal, data_dir, envs, builtin, embedded, notices,
-    ))
-}
-
-/// A cache that cannot be opened even after moving the bad file aside must not
-/// stop the app: it then runs on a fresh cache in a temporary directory.
-fn open_cache(
-    data_dir: &std::path::Path,
-    notices: &mut Vec<String>,
-) -> Result<Cache, Box<dyn std::error::Error>> {
-    match Cache::open(data_dir) {
-        Ok((cache, report)) => {
-            if let Some(moved) = report.moved_aside_to {
-                let why = report
-                    .reason
-                    .unwrap_or_else(|| "it could not be read".into());
-                let msg = format!(
-                    "The local cache was unreadable ({why}). It was moved to {} and a fresh cache was started.",
-                    moved.display()
-                );
-                tracing::warn!("{msg}");
-                notices.push(msg);
-            }
-            Ok(cache)
-        }
-        Err(e) => {
-            let fallback =
-                std::env::temp_dir().join(format!("linkdesk-cache-{}", std::process::id()));
-            std::fs::create_dir_all(&fallback)?;
-            let msg = format!(
-                "The local cache in {} could not be opened ({e}). A temporary cache is used for this session.",
-                data_dir.display()
-            );
-            tracing::error!("{msg}");
-            notices.push(msg);
-            Ok(Cache::open(&fallback)?.0)
-        }
-    }
+    Ok(App::open(data_dir, builtin, embedded)?)
 }
 
 /// Starts the embedded sandbox on an ephemeral loopback port inside the app's
@@ -125,7 +75,10 @@ pub fn spawn_refund_resolver(handle: AppHandle) {
         let app = handle.state::<App>();
         match crate::money::resolve_at_start(&app).await {
             Ok(rows) if !rows.is_empty() => {
-                tracing::info!(count = rows.len(), "refunds left open by an earlier run were looked at");
+                tracing::info!(
+                    count = rows.len(),
+                    "refunds left open by an earlier run were looked at"
+                );
                 let _ = handle.emit("refunds-resolved", rows.len());
             }
             Ok(_) => {}
