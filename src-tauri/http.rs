@@ -47,10 +47,28 @@ pub fn transport_error(service: &str, err: &reqwest::Error) -> AppError {
     if err.is_builder() {
         return AppError::invalid(format!("The {service} base URL is not usable: {chain}"));
     }
+    let at = err
+        .url()
+        .and_then(|u| Some(format!(" at {}", u.host_str()?)))
+        .unwrap_or_default();
     AppError::new(
         ErrorCode::Offline,
-        format!("{service} cannot be reached ({chain})"),
+        format!("{service} cannot be reached{at}: {}", root_cause(err)),
     )
+}
+
+/// The innermost cause in plain words ("Connection refused"), without the OS
+/// error number that means nothing to the reader.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = err;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    let text = cur.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }
 
 /// The TLS layer reports handshake failures (e.g. a plain-HTTP server on an

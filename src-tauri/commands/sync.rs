@@ -64,21 +64,24 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
             let _ = emitter.emit("sync-progress", p);
         })
         .await;
+        let cache = app.cache.clone();
+        let counted = env.clone();
+        let cached = blocking(move || Ok(cache.rtl_count(&counted)?)).await.unwrap_or_default();
         *app.sync.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let finished = match result {
             Ok(o) => Finished {
                 complete: o.completed,
-                records_done: o.records_upserted,
-                message: if o.completed {
-                    format!("Synced: {} RTLs fetched in {} requests, none refused", o.records_upserted, o.requests)
-                } else {
-                    format!("Paused after {} RTLs; “Resume sync” continues where it stopped", o.records_upserted)
+                records_done: cached,
+                message: match (o.completed, o.rate_limited) {
+                    (true, 0) => format!("Synced: {cached} RTLs in the local cache, {} requests, none refused", o.requests),
+                    (true, n) => format!("Synced: {cached} RTLs in the local cache, {} requests ({n} waited out a rate limit)", o.requests),
+                    (false, _) => format!("Paused with {cached} RTLs cached; “Resume sync” continues where it stopped"),
                 },
                 error: None,
             },
             Err(e) => Finished {
                 complete: false,
-                records_done: 0,
+                records_done: cached,
                 message: format!("Sync stopped: {}. “Resume sync” continues where it stopped.", e.message),
                 error: Some(e),
             },

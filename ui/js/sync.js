@@ -7,6 +7,16 @@ import { showError, toast } from "./ui.js";
 
 let onDone = () => {};
 
+const PHASES = {
+  full: "Fetching every RTL",
+  new: "Fetching new RTLs",
+  pending: "Refreshing PENDING",
+  in_progress: "Refreshing IN_PROGRESS",
+  inProgress: "Refreshing IN_PROGRESS",
+  refetch: "Re-reading changed RTLs",
+  done: "Done",
+};
+
 function duration(secs) {
   if (secs == null || !Number.isFinite(secs)) return "—";
   const m = Math.floor(secs / 60);
@@ -20,9 +30,10 @@ function show(p) {
   bar.value = p.pagesDone || 0;
   const pages = p.pagesTotal ? `page ${num(p.pagesDone)} of ${num(p.pagesTotal)}` : `page ${num(p.pagesDone)}`;
   const records = p.recordsTotal ? `${num(p.recordsDone)} of ${num(p.recordsTotal)} RTLs` : `${num(p.recordsDone)} RTLs`;
-  const rate = p.ratePerMinute ? `${num(Math.round(p.ratePerMinute))} requests/min` : "";
+  // One page is too little to tell a rate from.
+  const rate = p.ratePerMinute && p.pagesDone > 1 ? `${num(Math.round(p.ratePerMinute))} RTLs/min` : "";
   const eta = p.etaSeconds != null ? `about ${duration(p.etaSeconds)} left` : "";
-  $("#sync-text").textContent = [p.phase, pages, records, rate, eta].filter(Boolean).join(" · ");
+  $("#sync-text").textContent = [PHASES[p.phase] || p.phase, pages, records, rate, eta].filter(Boolean).join(" · ");
 }
 
 function setRunning(running, resumable) {
@@ -39,6 +50,7 @@ export async function init(done) {
   await listen("sync-progress", (p) => { show(p); setRunning(true, false); });
   await listen("sync-finished", (outcome) => {
     setRunning(false, !outcome.complete);
+    if (outcome.complete) $("#sync-progress").value = $("#sync-progress").max;
     if (outcome.error) showError(outcome.error);
     else toast(outcome.complete ? `Sync finished: ${num(outcome.recordsDone)} RTLs cached` : "Sync paused; resume it any time");
     $("#sync-text").textContent = outcome.message;

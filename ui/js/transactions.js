@@ -89,8 +89,7 @@ function render(res) {
       field("Created", dateTime(t.creationDate)),
       field("Failure reason", failure, { testid: "transaction-failure" }),
     ),
-    h("div", { class: "section-title" }, "Refunds made from Linkdesk"),
-    refundsTable(v.refunds),
+    t.transactionType === "DEBIT" || v.refunds.length ? [h("div", { class: "section-title" }, "Refunds made from Linkdesk"), refundsTable(v.refunds)] : null,
     res.source === "cache" ? h("div", { class: "banner offline", testid: "transaction-cached" }, `From the local cache${res.cachedAt ? `, fetched at ${clock(res.cachedAt)}` : ""}.`) : null,
   );
 }

@@ -70,7 +70,7 @@ function row(s) {
   return h("tr", { testid: "webhook-row", class: "static", dataset: { id: s.id } },
     h("td", { title: s.url }, s.url),
     h("td", {}, s.type),
-    h("td", { title: s.details.join(", ") }, s.details.join(", ") || "—"),
+    h("td", { title: s.details.join(", ") }, h("span", { testid: "webhook-details" }, s.details.join(", ") || "—")),
     h("td", { class: "mono" }, s.subscriptionKey),
     h("td", {}, dateTime(s.createdAt)),
     h("td", {}, h("button", { class: "small danger", testid: "webhook-unsubscribe", disabled: shell.writesLocked(), onclick: () => unsubscribe(s) }, "Unsubscribe")),
