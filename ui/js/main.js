@@ -1,7 +1,8 @@
 // Linkdesk's window: start-up, the views and the keyboard.
 
 import { $, isTyping } from "./dom.js";
-import { hideError, showError } from "./ui.js";
+import { h } from "./dom.js";
+import { hideError, showError, openDialog } from "./ui.js";
 import { shell } from "./shell.js";
 import * as rtl from "./rtl.js";
 import * as settings from "./settings.js";
@@ -51,9 +52,32 @@ document.addEventListener("keydown", (e) => {
     const target = JUMP_KEYS[e.key];
     if (target) { show(target); e.preventDefault(); return; }
   }
+  if (e.key === "?") { e.preventDefault(); showShortcuts(); return; }
   if (e.key === "g") { pendingG = true; setTimeout(() => { pendingG = false; }, 1000); return; }
   if (views[current].onKey(e)) e.preventDefault();
 });
+
+const SHORTCUTS = [
+  ["Ctrl K", "Go to any cached record by ID"],
+  ["/", "Search"],
+  ["j / k, ↓ / ↑", "Move the selection"],
+  ["Enter", "Open the selected row"],
+  ["Esc", "Close the detail, a dialog or the error"],
+  ["[ / ]", "Previous / next page"],
+  ["n", "New request to link"],
+  ["g r · g c · g t · g p", "Requests · Customers · Transactions · Payouts"],
+  ["g f · g w · g a · g s", "Refund journal · Webhooks · Audit log · Settings"],
+  ["?", "This list"],
+];
+
+function showShortcuts() {
+  openDialog({
+    title: "Keyboard shortcuts",
+    body: h("dl", { class: "summary", testid: "shortcuts" },
+      SHORTCUTS.map(([keys, what]) => [h("dt", {}, h("kbd", {}, keys)), h("dd", {}, what)])),
+    okLabel: "Close",
+  });
+}
 
 async function start() {
   $("#error-banner .banner-close").addEventListener("click", hideError);
