@@ -164,10 +164,7 @@ where
 
 /// A cache that cannot be opened even after moving the bad file aside must not
 /// stop the app: it then runs on a fresh cache in a temporary directory.
-fn open_cache(
-    data_dir: &std::path::Path,
-    notices: &mut Vec<String>,
-) -> AppResult<Cache> {
+fn open_cache(data_dir: &std::path::Path, notices: &mut Vec<String>) -> AppResult<Cache> {
     match Cache::open(data_dir) {
         Ok((cache, report)) => {
             if let Some(moved) = report.moved_aside_to {
@@ -198,4 +195,3 @@ fn open_cache(
         }
     }
 }
-

@@ -238,9 +238,15 @@ pub async fn create(app: &App, new: NewRtl) -> AppResult<RequestToLink> {
     }
     .await;
     let target = result.as_ref().map(|r| r.id.clone()).unwrap_or_default();
-    audit::record_write(app, &session.env, audit::action::RTL_CREATE, &target, fields, &result, |r| {
-        Some(r.status.as_str().to_string())
-    })
+    audit::record_write(
+        app,
+        &session.env,
+        audit::action::RTL_CREATE,
+        &target,
+        fields,
+        &result,
+        |r| Some(r.status.as_str().to_string()),
+    )
     .await;
     result
 }
@@ -259,9 +265,15 @@ pub async fn set_status(app: &App, id: String, status: String) -> AppResult<Requ
         Ok(rtl)
     }
     .await;
-    audit::record_write(app, &session.env, audit::action::RTL_STATUS, &id, fields, &result, |r| {
-        Some(r.status.as_str().to_string())
-    })
+    audit::record_write(
+        app,
+        &session.env,
+        audit::action::RTL_STATUS,
+        &id,
+        fields,
+        &result,
+        |r| Some(r.status.as_str().to_string()),
+    )
     .await;
     result
 }
@@ -280,9 +292,15 @@ pub async fn cancel(app: &App, id: String, reason: Option<String>) -> AppResult<
         Ok(rtl)
     }
     .await;
-    audit::record_write(app, &session.env, audit::action::RTL_CANCEL, &id, fields, &result, |r| {
-        Some(r.status.as_str().to_string())
-    })
+    audit::record_write(
+        app,
+        &session.env,
+        audit::action::RTL_CANCEL,
+        &id,
+        fields,
+        &result,
+        |r| Some(r.status.as_str().to_string()),
+    )
     .await;
     result
 }
@@ -301,9 +319,15 @@ pub async fn proceed(app: &App, id: String) -> AppResult<ProceedResult> {
     .await;
     // The link token is a credential for the session page: never recorded.
     let fields = serde_json::json!({});
-    audit::record_write(app, &session.env, audit::action::RTL_PROCEED, &id, fields, &result, |r| {
-        Some(format!("link session until {}", r.expires_at))
-    })
+    audit::record_write(
+        app,
+        &session.env,
+        audit::action::RTL_PROCEED,
+        &id,
+        fields,
+        &result,
+        |r| Some(format!("link session until {}", r.expires_at)),
+    )
     .await;
     result
 }
@@ -316,7 +340,12 @@ pub async fn export_csv(
 ) -> AppResult<u64> {
     let env = app.session().env.id.clone();
     let cache = app.cache.clone();
-    let rows = blocking(move || cache.export_rtls_csv(&env, &filter, sort, &path).map_err(invalid_filter)).await?;
+    let rows = blocking(move || {
+        cache
+            .export_rtls_csv(&env, &filter, sort, &path)
+            .map_err(invalid_filter)
+    })
+    .await?;
     tracing::info!(rows, "RTLs exported to CSV");
     Ok(rows)
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use crate::app::{builtin_session, App, EMBEDDED_ENV_ID};
+use crate::audit;
 use crate::environments::{EnvKind, Environment, PRESETS};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::secrets::{self, SecretSlot, SecretString};
@@ -134,10 +135,48 @@ pub fn view(app: &App) -> SettingsView {
     }
 }
 
+/// Saves an environment (recorded in the audit log, a secret only as "set").
+pub fn save(app: &App, input: EnvInput) -> AppResult<Environment> {
+    let given = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let secrets_given = [
+        ("billerapi", given(&input.biller_client_secret)),
+        ("linkmoney", given(&input.linkmoney_client_secret)),
+    ];
+    let e = &input.env;
+    let fields = serde_json::json!({
+        "name": e.name, "kind": e.kind, "billerUrl": e.biller_url, "linkmoneyUrl": e.linkmoney_url,
+        "merchantId": e.merchant_id, "billerClientId": e.biller_client_id,
+        "linkmoneyClientId": e.linkmoney_client_id,
+    });
+    let (input_id, input_name) = (e.id.clone(), e.name.clone());
+    let result = save_environment(app, input);
+    let (id, name) = match &result {
+        Ok(env) => (env.id.clone(), env.name.clone()),
+        Err(_) => (input_id, input_name),
+    };
+    let record = |action, fields, result: &AppResult<Environment>| {
+        audit::record(
+            &app.journal,
+            audit::entry(&id, &name, action, &name, fields, result, |_| None),
+        );
+    };
+    record(audit::action::ENVIRONMENT_SAVE, fields, &result);
+    if result.is_ok() {
+        for (service, _) in secrets_given.iter().filter(|(_, g)| *g) {
+            record(
+                audit::action::SECRET_SET,
+                serde_json::json!({ "service": service }),
+                &result,
+            );
+        }
+    }
+    result
+}
+
 /// Saves an environment; given secrets go to the keyring only. If the keyring
 /// cannot take them nothing is saved at all, so no half-configured
 /// environment (and no plaintext fallback) is left behind.
-pub fn save(app: &App, input: EnvInput) -> AppResult<Environment> {
+fn save_environment(app: &App, input: EnvInput) -> AppResult<Environment> {
     if input.env.id == EMBEDDED_ENV_ID {
         return Err(AppError::invalid("The built-in sandbox cannot be changed"));
     }
@@ -174,6 +213,22 @@ pub fn save(app: &App, input: EnvInput) -> AppResult<Environment> {
 }
 
 pub fn delete(app: &App, id: &str) -> AppResult<()> {
+    let name = app.envs.get(id).map(|e| e.name).unwrap_or_default();
+    let result = delete_environment(app, id);
+    let entry = audit::entry(
+        id,
+        &name,
+        audit::action::ENVIRONMENT_DELETE,
+        &name,
+        serde_json::json!({}),
+        &result,
+        |_| None,
+    );
+    audit::record(&app.journal, entry);
+    result
+}
+
+fn delete_environment(app: &App, id: &str) -> AppResult<()> {
     if id == EMBEDDED_ENV_ID {
         return Err(AppError::invalid("The built-in sandbox cannot be deleted"));
     }
@@ -186,6 +241,23 @@ pub fn delete(app: &App, id: &str) -> AppResult<()> {
 }
 
 pub fn clear_secret(app: &App, id: &str, service: Service) -> AppResult<()> {
+    let name = app.envs.get(id).map(|e| e.name).unwrap_or_default();
+    let result = clear_one_secret(app, id, service);
+    let fields = serde_json::json!({ "service": service });
+    let entry = audit::entry(
+        id,
+        &name,
+        audit::action::SECRET_CLEAR,
+        &name,
+        fields,
+        &result,
+        |_| None,
+    );
+    audit::record(&app.journal, entry);
+    result
+}
+
+fn clear_one_secret(app: &App, id: &str, service: Service) -> AppResult<()> {
     if app.envs.get(id).is_none() {
         return Err(AppError::new(
             ErrorCode::NotFound,
@@ -242,7 +314,19 @@ pub async fn test_connection(app: &App, id: &str, service: Service) -> AppResult
 
 pub fn unlock(app: &App, typed: &str) -> AppResult<()> {
     let session = app.session();
-    session.guard.unlock(&session.env.name, typed)?;
+    let result = session.guard.unlock(&session.env.name, typed);
+    let env = &session.env;
+    let entry = audit::entry(
+        &env.id,
+        &env.name,
+        audit::action::PRODUCTION_UNLOCK,
+        &env.name,
+        serde_json::json!({}),
+        &result,
+        |_| None,
+    );
+    audit::record(&app.journal, entry);
+    result?;
     tracing::info!(environment = %session.env.name, "production writes unlocked");
     Ok(())
 }

@@ -56,7 +56,7 @@ async fn environments_keyring_and_production_guard() {
     if !e2e_enabled() {
         return;
     }
-    let _one_window = WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let _one_window = WINDOW.lock().await;
     let second = linkdesk_sandbox::start(linkdesk_sandbox::Options {
         seed: 99,
         rtls: 321,
@@ -75,39 +75,71 @@ async fn environments_keyring_and_production_guard() {
     let nav = app.wait("[data-testid=nav-settings]").await;
     app.click(&nav).await;
     add_environment(&app, "Second sandbox", "sandbox", &second.url()).await;
-    let state = app.wait(&format!("{} [data-testid=biller-secret-state]", card("Second sandbox"))).await;
+    let state = app
+        .wait(&format!(
+            "{} [data-testid=biller-secret-state]",
+            card("Second sandbox")
+        ))
+        .await;
     assert_eq!(app.text(&state).await, "set, ends in …4242");
     app.screenshot("20-settings").await;
 
     // Test both connections.
-    let test = app.wait(&format!("{} [data-testid=env-test-biller]", card("Second sandbox"))).await;
+    let test = app
+        .wait(&format!(
+            "{} [data-testid=env-test-biller]",
+            card("Second sandbox")
+        ))
+        .await;
     app.click(&test).await;
-    app.wait_until(&format!("{} [data-testid=test-result]", card("Second sandbox")), |t| t.starts_with('✓')).await;
-    let test = app.wait(&format!("{} [data-testid=env-test-linkmoney]", card("Second sandbox"))).await;
+    app.wait_until(
+        &format!("{} [data-testid=test-result]", card("Second sandbox")),
+        |t| t.starts_with('✓'),
+    )
+    .await;
+    let test = app
+        .wait(&format!(
+            "{} [data-testid=env-test-linkmoney]",
+            card("Second sandbox")
+        ))
+        .await;
     app.click(&test).await;
-    app.wait_until(&format!("{} [data-testid=test-result]", card("Second sandbox")), |t| t.contains("token")).await;
+    app.wait_until(
+        &format!("{} [data-testid=test-result]", card("Second sandbox")),
+        |t| t.contains("token"),
+    )
+    .await;
     app.screenshot("21-connection-tested").await;
 
     // Switch to it: the list now comes from the second sandbox.
-    let use_it = app.wait(&format!("{} [data-testid=env-use]", card("Second sandbox"))).await;
+    let use_it = app
+        .wait(&format!("{} [data-testid=env-use]", card("Second sandbox")))
+        .await;
     app.click(&use_it).await;
-    app.wait_until("[data-testid=env-banner]", |t| t == "Second sandbox").await;
+    app.wait_until("[data-testid=env-banner]", |t| t == "Second sandbox")
+        .await;
     let nav = app.wait("[data-testid=nav-rtls]").await;
     app.click(&nav).await;
-    app.wait_until("[data-testid=rtl-total]", |t| t.ends_with("of 321")).await;
+    app.wait_until("[data-testid=rtl-total]", |t| t.ends_with("of 321"))
+        .await;
     app.screenshot("22-switched").await;
 
     // A production-kind environment: red banner, read-only until unlocked.
     let nav = app.wait("[data-testid=nav-settings]").await;
     app.click(&nav).await;
     add_environment(&app, "Prod Test", "production", &second.url()).await;
-    let use_it = app.wait(&format!("{} [data-testid=env-use]", card("Prod Test"))).await;
+    let use_it = app
+        .wait(&format!("{} [data-testid=env-use]", card("Prod Test")))
+        .await;
     app.click(&use_it).await;
-    app.wait_until("[data-testid=prod-text]", |t| t.contains("read-only")).await;
+    app.wait_until("[data-testid=prod-text]", |t| t.contains("read-only"))
+        .await;
     let nav = app.wait("[data-testid=nav-rtls]").await;
     app.click(&nav).await;
-    app.select_value("[data-testid=filter-status]", "PENDING").await;
-    app.wait_until("[data-testid=rtl-total]", |t| !t.ends_with("of 321")).await;
+    app.select_value("[data-testid=filter-status]", "PENDING")
+        .await;
+    app.wait_until("[data-testid=rtl-total]", |t| !t.ends_with("of 321"))
+        .await;
     let row = app.wait("[data-testid=rtl-row]").await;
     app.click(&row).await;
     let cancel = app.wait("[data-testid=rtl-cancel]").await;
@@ -123,25 +155,44 @@ async fn environments_keyring_and_production_guard() {
     app.type_into(&typed, "prod test").await;
     let ok = app.wait("[data-testid=confirm-ok]").await;
     app.click(&ok).await;
-    app.wait_until("[data-testid=dialog-error]", |t| t.contains("exactly")).await;
+    app.wait_until("[data-testid=dialog-error]", |t| t.contains("exactly"))
+        .await;
     app.clear(&typed).await;
     app.type_into(&typed, "Prod Test").await;
     app.click(&ok).await;
-    app.wait_until("[data-testid=prod-text]", |t| t.contains("unlocked")).await;
-    app.wait_js("cancel enabled", "!document.querySelector('[data-testid=rtl-cancel]').disabled").await;
+    app.wait_until("[data-testid=prod-text]", |t| t.contains("unlocked"))
+        .await;
+    app.wait_js(
+        "cancel enabled",
+        "!document.querySelector('[data-testid=rtl-cancel]').disabled",
+    )
+    .await;
     app.screenshot("24-production-unlocked").await;
 
     // Switching away and back locks it again.
-    app.select_value("[data-testid=env-switch]", "embedded").await;
-    app.wait_until("[data-testid=env-banner]", |t| t == "Embedded sandbox").await;
+    app.select_value("[data-testid=env-switch]", "embedded")
+        .await;
+    app.wait_until("[data-testid=env-banner]", |t| t == "Embedded sandbox")
+        .await;
     let prod_id = app
         .js("return [...document.querySelectorAll('#env-switch option')].find(o => o.textContent.startsWith('Prod Test')).value;", vec![])
         .await;
-    app.select_value("[data-testid=env-switch]", prod_id.as_str().unwrap()).await;
-    app.wait_until("[data-testid=prod-text]", |t| t.contains("read-only")).await;
+    app.select_value("[data-testid=env-switch]", prod_id.as_str().unwrap())
+        .await;
+    app.wait_until("[data-testid=prod-text]", |t| t.contains("read-only"))
+        .await;
 
     // Visit every view, then look for the secrets everywhere the app writes or shows.
-    for view in ["customers", "transactions", "payouts", "refunds", "webhooks", "audit", "settings", "rtls"] {
+    for view in [
+        "customers",
+        "transactions",
+        "payouts",
+        "refunds",
+        "webhooks",
+        "audit",
+        "settings",
+        "rtls",
+    ] {
         let nav = app.wait(&format!("[data-testid=nav-{view}]")).await;
         app.click(&nav).await;
         tokio::time::sleep(std::time::Duration::from_millis(400)).await;
@@ -152,7 +203,10 @@ async fn environments_keyring_and_production_guard() {
     let shown = shown.as_str().unwrap_or_default();
     assert!(shown.len() > 1000, "the answers were recorded");
     for secret in [BILLER_SECRET, LINKMONEY_SECRET] {
-        assert!(!shown.contains(secret), "a secret reached the window or a command's answer");
+        assert!(
+            !shown.contains(secret),
+            "a secret reached the window or a command's answer"
+        );
     }
     let data_dir = app.data_dir.path().to_path_buf();
     app.quit().await;

@@ -39,11 +39,14 @@ async fn sync_then_work_offline_and_export() {
     if !e2e_enabled() {
         return;
     }
-    let _one_window = WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let _one_window = WINDOW.lock().await;
     // Documented rate limits on: the sync must pace itself and never see a 429.
-    let sandbox = linkdesk_sandbox::start(linkdesk_sandbox::Options { rtls: 450, ..Default::default() })
-        .await
-        .unwrap();
+    let sandbox = linkdesk_sandbox::start(linkdesk_sandbox::Options {
+        rtls: 450,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let exports = tempfile::tempdir().unwrap();
     let app = App::launch(&[
         ("LINKDESK_BILLER_URL", sandbox.url()),
@@ -51,43 +54,63 @@ async fn sync_then_work_offline_and_export() {
         ("LINKDESK_EXPORT_DIR", exports.path().display().to_string()),
     ])
     .await;
-    app.wait_until("[data-testid=rtl-total]", |t| t.ends_with("of 450")).await;
+    app.wait_until("[data-testid=rtl-total]", |t| t.ends_with("of 450"))
+        .await;
 
     // Sync all, watching the progress bar.
     let start = app.wait("[data-testid=sync-start]").await;
     app.click(&start).await;
     app.wait("[data-testid=sync-progress]").await;
-    app.wait_until("[data-testid=sync-text]", |t| t.contains("page")).await;
+    app.wait_until("[data-testid=sync-text]", |t| t.contains("page"))
+        .await;
     app.screenshot("30-sync-progress").await;
-    app.wait_until("[data-testid=sync-text]", |t| t.starts_with("Synced")).await;
+    app.wait_until("[data-testid=sync-text]", |t| t.starts_with("Synced"))
+        .await;
     let text = app.text(&app.wait("[data-testid=sync-text]").await).await;
     assert!(text.contains("none refused"), "{text}");
     app.screenshot("31-sync-done").await;
 
     // The service goes away.
     sandbox.stop().await;
-    app.select_value("[data-testid=filter-status]", "PENDING").await;
+    app.select_value("[data-testid=filter-status]", "PENDING")
+        .await;
     app.wait("[data-testid=offline-banner]").await;
     app.wait_js("pending rows from the cache", "(() => { const b = [...document.querySelectorAll('[data-testid=rtl-row] [data-testid=rtl-status]')]; return b.length === 20 && b.every(x => x.textContent === 'PENDING'); })()").await;
-    let banner = app.text(&app.wait("[data-testid=offline-banner]").await).await;
-    assert!(banner.starts_with("Offline — showing data cached at"), "{banner}");
+    let banner = app
+        .text(&app.wait("[data-testid=offline-banner]").await)
+        .await;
+    assert!(
+        banner.starts_with("Offline — showing data cached at"),
+        "{banner}"
+    );
     let conn = app.text(&app.wait("[data-testid=conn-status]").await).await;
     assert_eq!(conn, "Offline");
     app.screenshot("32-offline-filtered").await;
     let total = app.text(&app.wait("[data-testid=rtl-total]").await).await;
-    let pending: u64 = total.rsplit(' ').next().unwrap().replace(',', "").parse().unwrap();
+    let pending: u64 = total
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap();
     assert!(pending > 20, "{total}");
 
     // Paging works offline.
     let next = app.wait("[data-testid=page-next]").await;
     app.click(&next).await;
-    app.wait_until("[data-testid=rtl-total]", |t| t.starts_with("21–")).await;
+    app.wait_until("[data-testid=rtl-total]", |t| t.starts_with("21–"))
+        .await;
     app.screenshot("33-offline-page-2").await;
 
     // Sorting by a column is answered by the cache.
     let header = app.wait("th[data-sort=client_user_id]").await;
     app.click(&header).await;
-    app.wait_js("sorted by user", "document.querySelector('th[data-sort=client_user_id]').classList.contains('sorted-asc')").await;
+    app.wait_js(
+        "sorted by user",
+        "document.querySelector('th[data-sort=client_user_id]').classList.contains('sorted-asc')",
+    )
+    .await;
     let users = app.js("return [...document.querySelectorAll('[data-testid=rtl-row]')].map(r => r.children[1].textContent);", vec![]).await;
     let users: Vec<String> = serde_json::from_value(users).unwrap();
     assert_eq!(users.len(), 20);
@@ -95,7 +118,8 @@ async fn sync_then_work_offline_and_export() {
     // Export every row of the filtered list, not only the page on screen.
     let export = app.wait("[data-testid=export-csv]").await;
     app.click(&export).await;
-    app.wait_until("[data-testid=toast]", |t| t.starts_with("Exported")).await;
+    app.wait_until("[data-testid=toast]", |t| t.starts_with("Exported"))
+        .await;
     let file = std::fs::read_dir(exports.path())
         .unwrap()
         .flatten()
@@ -103,10 +127,24 @@ async fn sync_then_work_offline_and_export() {
         .find(|p| p.extension().is_some_and(|e| e == "csv"))
         .expect("a CSV file was written");
     let records = csv_records(&std::fs::read_to_string(&file).unwrap());
-    assert_eq!(records.len() as u64, pending + 1, "a header and every PENDING row");
-    let status_col = records[0].iter().position(|h| h == "status").expect("a status column");
+    assert_eq!(
+        records.len() as u64,
+        pending + 1,
+        "a header and every PENDING row"
+    );
+    let status_col = records[0]
+        .iter()
+        .position(|h| h == "status")
+        .expect("a status column");
     assert!(records[1..].iter().all(|r| r[status_col] == "PENDING"));
     app.screenshot("34-exported").await;
-    assert!(app.js("return document.querySelector('[data-testid=error-banner]').hidden;", vec![]).await == json!(true));
+    assert!(
+        app.js(
+            "return document.querySelector('[data-testid=error-banner]').hidden;",
+            vec![]
+        )
+        .await
+            == json!(true)
+    );
     app.quit().await;
 }

@@ -64,7 +64,7 @@ async fn rtl_console_in_the_window() {
     if !e2e_enabled() {
         return;
     }
-    let _one_window = WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let _one_window = WINDOW.lock().await;
     let app = launch_clean(&[("LINKDESK_SANDBOX_OPTS", "--no-rate-limit".into())]).await;
 
     // The list loads with the demo data.
@@ -263,7 +263,7 @@ async fn service_failures_show_a_clear_message() {
     if !e2e_enabled() {
         return;
     }
-    let _one_window = WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let _one_window = WINDOW.lock().await;
     // A sandbox that refuses the app's credentials: every call is a 401.
     let rt_sandbox = linkdesk_sandbox::start(linkdesk_sandbox::Options {
         biller_client_secret: "a_different_secret".into(),

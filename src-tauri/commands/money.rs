@@ -18,10 +18,7 @@ pub async fn lm_customer(app: State<'_, App>, id: String) -> AppResult<Listed<Cu
 }
 
 #[tauri::command]
-pub async fn lm_transaction(
-    app: State<'_, App>,
-    id: String,
-) -> AppResult<Listed<TransactionView>> {
+pub async fn lm_transaction(app: State<'_, App>, id: String) -> AppResult<Listed<TransactionView>> {
     lookups::transaction(&app, id).await
 }
 
@@ -110,7 +107,10 @@ pub async fn webhook_list(app: State<'_, App>) -> AppResult<WebhookList> {
 }
 
 #[tauri::command]
-pub async fn webhook_subscribe(app: State<'_, App>, input: SubscribeInput) -> AppResult<WebhookRow> {
+pub async fn webhook_subscribe(
+    app: State<'_, App>,
+    input: SubscribeInput,
+) -> AppResult<WebhookRow> {
     webhooks::subscribe(&app, input).await
 }
 
@@ -135,6 +135,10 @@ pub async fn audit_facets(app: State<'_, App>) -> AppResult<AuditFacets> {
 }
 
 #[tauri::command]
-pub async fn audit_export(app: State<'_, App>, filter: AuditFilter, path: String) -> AppResult<u64> {
+pub async fn audit_export(
+    app: State<'_, App>,
+    filter: AuditFilter,
+    path: String,
+) -> AppResult<u64> {
     audit::export_csv(&app, filter, path).await
 }

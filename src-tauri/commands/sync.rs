@@ -48,25 +48,43 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
     {
         let mut running = app.sync.lock().unwrap_or_else(|p| p.into_inner());
         if running.is_some() {
-            return Err(AppError::new(ErrorCode::Conflict, "A sync is already running"));
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "A sync is already running",
+            ));
         }
         *running = Some((env.clone(), cancel.clone()));
     }
     if app.work_offline() {
         *app.sync.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        return Err(AppError::new(ErrorCode::OfflineWrite, "Turn off Work offline to sync"));
+        return Err(AppError::new(
+            ErrorCode::OfflineWrite,
+            "Turn off Work offline to sync",
+        ));
     }
     tauri::async_runtime::spawn(async move {
         let app = handle.state::<App>();
-        let opts = SyncOptions { ops_per_minute: SYNC_OPS_PER_MINUTE, ..SyncOptions::default() };
+        let opts = SyncOptions {
+            ops_per_minute: SYNC_OPS_PER_MINUTE,
+            ..SyncOptions::default()
+        };
         let emitter = handle.clone();
-        let result = sync::sync_all_rtls(&client, &app.cache, &env, opts, cancel, |p: SyncProgress| {
-            let _ = emitter.emit("sync-progress", p);
-        })
+        let result = sync::sync_all_rtls(
+            &client,
+            &app.cache,
+            &env,
+            opts,
+            cancel,
+            |p: SyncProgress| {
+                let _ = emitter.emit("sync-progress", p);
+            },
+        )
         .await;
         let cache = app.cache.clone();
         let counted = env.clone();
-        let cached = blocking(move || Ok(cache.rtl_count(&counted)?)).await.unwrap_or_default();
+        let cached = blocking(move || Ok(cache.rtl_count(&counted)?))
+            .await
+            .unwrap_or_default();
         *app.sync.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let finished = match result {
             Ok(o) => Finished {
@@ -86,7 +104,11 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
                 error: Some(e),
             },
         };
-        tracing::info!(complete = finished.complete, "sync finished: {}", finished.message);
+        tracing::info!(
+            complete = finished.complete,
+            "sync finished: {}",
+            finished.message
+        );
         let _ = handle.emit("sync-finished", finished);
     });
     Ok(())
@@ -110,7 +132,9 @@ pub async fn sync_status(app: State<'_, App>) -> AppResult<SyncStatus> {
         .is_some_and(|(e, _)| *e == env);
     let cache = app.cache.clone();
     let state = blocking(move || Ok(cache.sync_state(&env)?)).await?;
-    let resumable = state.as_ref().is_some_and(|s| s.started_at.is_some() && s.finished_at.is_none());
+    let resumable = state
+        .as_ref()
+        .is_some_and(|s| s.started_at.is_some() && s.finished_at.is_none());
     Ok(SyncStatus {
         running,
         resumable,

@@ -106,7 +106,10 @@ pub async fn choose_save_path(
 pub fn first_rows_shown(rows: u32) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let ms = crate::STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or_default();
+        let ms = crate::STARTED
+            .get()
+            .map(|t| t.elapsed().as_millis())
+            .unwrap_or_default();
         tracing::info!(rows, "startup: first rows on screen {ms} ms after launch");
     });
 }

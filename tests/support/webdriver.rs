@@ -4,13 +4,12 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 /// One window at a time: the machine running the tests has two cores.
-pub static WINDOW: Mutex<()> = Mutex::new(());
+pub static WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How long a wait for something on screen may take before the test fails.
@@ -225,7 +224,9 @@ impl App {
     /// Clicks like a person. A table row is clicked on its first cell, as a
     /// person would: WebKitWebDriver finds a bare `<tr>` not interactable.
     pub async fn click(&self, el: &El) {
-        let tag = self.cmd("GET", &format!("/element/{}/name", el.0), None).await;
+        let tag = self
+            .cmd("GET", &format!("/element/{}/name", el.0), None)
+            .await;
         let target = if tag.as_str().is_some_and(|t| t.eq_ignore_ascii_case("tr")) {
             let cell = self
                 .cmd(
@@ -242,7 +243,11 @@ impl App {
             el.clone()
         };
         let v = self
-            .cmd("POST", &format!("/element/{}/click", target.0), Some(json!({})))
+            .cmd(
+                "POST",
+                &format!("/element/{}/click", target.0),
+                Some(json!({})),
+            )
             .await;
         assert!(v.get("error").is_none(), "click refused: {v}");
     }

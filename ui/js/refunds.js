@@ -139,7 +139,7 @@ function summary(d) {
 /** Shows the outcome as it came; true when the user went on to another view. */
 async function showResult(row) {
   const [title, text] = STATE_TEXT[row.state] || [`Refund ${row.state}`, "Link Money answered with this status."];
-  const message = row.errorMessage || row.lastError;
+  const said = message(row);
   const go = await openDialog({
     title,
     body: [
@@ -150,7 +150,7 @@ async function showResult(row) {
         h("dt", {}, "Customer"), h("dd", {}, row.customerName),
         h("dt", {}, "Refund ID"), h("dd", { class: "mono", testid: "refund-result-payment" }, row.paymentId ?? "—"),
         h("dt", {}, "Request key"), h("dd", { class: "mono" }, row.requestKey),
-        message ? [h("dt", {}, "Message"), h("dd", { testid: "refund-result-error" }, [row.errorCode, message].filter(Boolean).join(": "))] : null,
+        said ? [h("dt", {}, "Message"), h("dd", { testid: "refund-result-error" }, [row.errorCode, said].filter(Boolean).join(": "))] : null,
       ),
     ],
     okLabel: row.paymentId ? "Open refund transaction" : "Open refund journal",
@@ -182,7 +182,7 @@ export function init() {
     unresolved,
     h("div", { class: "table-wrap" },
       h("table", { class: "grid", testid: "refund-table" },
-        h("thead", {}, h("tr", {}, ["Opened", "Environment", "Customer", h("span", { class: "num" }, "Amount"), "State", "Refund ID", "Attempts", "Message", ""].map((x) => h("th", {}, x)))),
+        h("thead", {}, h("tr", {}, ["Opened", "Environment", "Customer", h("span", { class: "num" }, "Amount"), "State", "", "Refund ID", "Attempts", "Message"].map((x) => h("th", {}, x)))),
         rows),
       empty),
   );
@@ -253,13 +253,18 @@ function row(r) {
     h("td", {}, h("a", { href: "#customers", class: "link", onclick: (e) => { e.preventDefault(); window.linkdeskShow("customers", r.customerId); } }, r.customerName || r.customerId)),
     h("td", { class: "num" }, formatCents(r.amountCents, r.currency)),
     h("td", {}, badge(r.state, "refund-state")),
+    h("td", {}, retry),
     h("td", { class: "mono" }, r.paymentId
       ? h("a", { href: "#transactions", class: "link", onclick: (e) => { e.preventDefault(); window.linkdeskShow("transactions", r.paymentId); } }, r.paymentId)
       : "—"),
     h("td", { class: "num" }, String(r.attempts)),
-    h("td", { title: r.errorMessage || r.lastError || "" }, r.errorMessage || r.lastError || ""),
-    h("td", {}, retry),
+    h("td", { title: message(r) }, message(r)),
   );
+}
+
+/** The latest failure while the outcome is open; what Link Money said once it is known. */
+function message(r) {
+  return (OPEN_STATES.includes(r.state) ? r.lastError : r.errorMessage) || "";
 }
 
 async function retryRefund(r, button) {

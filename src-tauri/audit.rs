@@ -1,0 +1,105 @@
+//! Recording writes in the audit log (kept in `journal.sqlite`), and the audit
+//! view's queries. Callers pass only non-secret fields: a credential change is
+//! recorded as "secret set" or "secret cleared", never with its value.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::app::{blocking, App};
+use crate::error::{AppError, AppResult};
+use crate::journal::{AuditEntry, AuditFacets, AuditFilter, AuditPage, Journal, Outcome};
+
+/// The audit actions Linkdesk records.
+pub mod action {
+    pub const RTL_CREATE: &str = "rtl.create";
+    pub const RTL_STATUS: &str = "rtl.status";
+    pub const RTL_CANCEL: &str = "rtl.cancel";
+    pub const RTL_PROCEED: &str = "rtl.proceed";
+    pub const REFUND: &str = "refund";
+    pub const REFUND_RESOLVE: &str = "refund.resolve";
+    pub const WEBHOOK_SUBSCRIBE: &str = "webhook.subscribe";
+    pub const WEBHOOK_UNSUBSCRIBE: &str = "webhook.unsubscribe";
+    pub const ENVIRONMENT_SAVE: &str = "environment.save";
+    pub const ENVIRONMENT_DELETE: &str = "environment.delete";
+    pub const SECRET_SET: &str = "secret.set";
+    pub const SECRET_CLEAR: &str = "secret.clear";
+    pub const PRODUCTION_UNLOCK: &str = "production.unlock";
+    pub const REFUND_THRESHOLD: &str = "setting.refund_threshold";
+}
+
+/// Builds the entry for a write's result. `detail` says what came back.
+pub fn entry<T>(
+    env_id: &str,
+    env_name: &str,
+    action: &str,
+    target: &str,
+    fields: Value,
+    result: &AppResult<T>,
+    detail: impl FnOnce(&T) -> Option<String>,
+) -> AuditEntry {
+    AuditEntry {
+        env_id: env_id.to_string(),
+        env_name: env_name.to_string(),
+        action: action.to_string(),
+        target: target.to_string(),
+        fields,
+        outcome: match result {
+            Ok(v) => Outcome::Ok(detail(v)),
+            Err(e) => Outcome::from_error(e),
+        },
+    }
+}
+
+/// Writes an entry. A failure to record never changes the write's own
+/// result (the write has happened); it is logged loudly instead.
+pub fn record(journal: &Journal, entry: AuditEntry) {
+    if let Err(e) = journal.audit(&entry) {
+        tracing::error!(action = %entry.action, target = %entry.target, error = %e, "could not write the audit log");
+    }
+}
+
+/// `record` off the async runtime.
+pub async fn record_async(journal: &Journal, entry: AuditEntry) {
+    let journal = journal.clone();
+    let _ = blocking(move || {
+        record(&journal, entry);
+        Ok(())
+    })
+    .await;
+}
+
+/// Records one write of the active session's environment.
+pub async fn record_write<T>(
+    app: &App,
+    env: &crate::session::EnvSummary,
+    action: &str,
+    target: &str,
+    fields: Value,
+    result: &AppResult<T>,
+    detail: impl FnOnce(&T) -> Option<String>,
+) {
+    let e = entry(&env.id, &env.name, action, target, fields, result, detail);
+    record_async(&app.journal, e).await;
+}
+
+pub async fn page(app: &App, filter: AuditFilter, offset: u32, limit: u32) -> AppResult<AuditPage> {
+    let journal = app.journal.clone();
+    let limit = limit.clamp(1, 500);
+    blocking(move || journal.audit_page(&filter, offset, limit)?).await
+}
+
+pub async fn facets(app: &App) -> AppResult<AuditFacets> {
+    let journal = app.journal.clone();
+    blocking(move || Ok(journal.audit_facets()?)).await
+}
+
+/// Writes every entry matching `filter` to `path` as CSV; returns the rows.
+pub async fn export_csv(app: &App, filter: AuditFilter, path: String) -> AppResult<u64> {
+    let path = PathBuf::from(path.trim());
+    if path.as_os_str().is_empty() || !path.is_absolute() {
+        return Err(AppError::invalid("Choose where to save the CSV file"));
+    }
+    let journal = app.journal.clone();
+    blocking(move || journal.export_audit_csv(&filter, &path)?).await
+}

@@ -1,0 +1,212 @@
+//! `journal.sqlite`: what Linkdesk must never lose — the refund journal, the
+//! audit log, the webhook subscriptions made from the app and durable
+//! preferences. It is a file of its own, apart from the disposable cache:
+//! clearing the cache or recovering from a corrupt cache never touches it.
+//! A journal that cannot be opened is left exactly as it is for inspection;
+//! the app still starts and refunds are refused with the reason.
+
+mod audit;
+mod prefs;
+mod refund_row;
+mod refunds;
+mod schema;
+mod webhooks;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::error::{AppError, ErrorCode};
+
+pub use audit::{csv_cell, AuditEntry, AuditFacets, AuditFilter, AuditPage, AuditRow, Outcome};
+pub use prefs::DEFAULT_THRESHOLD_CENTS;
+pub use refund_row::{CapScope, Draft, RefundRow, RefundState, Sending, Settled};
+pub use schema::{migrate_to, LATEST_VERSION};
+pub use webhooks::WebhookRow;
+
+pub const FILE_NAME: &str = "journal.sqlite";
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("refund journal database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("refund journal data error: {0}")]
+    Data(String),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<JournalError> for AppError {
+    fn from(e: JournalError) -> Self {
+        AppError::new(ErrorCode::Internal, format!("Journal: {e}"))
+    }
+}
+
+/// Cheap to clone; every method blocks (async callers use `spawn_blocking`).
+#[derive(Clone)]
+pub struct Journal {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    conn: Result<Mutex<Connection>, String>,
+    /// Request keys being sent by this process right now: a retry or the
+    /// start-up resolver never sends a key that another task is sending.
+    in_flight: Mutex<HashSet<String>>,
+}
+
+/// Releases a request key claimed with `Journal::claim` when dropped.
+pub struct Claim {
+    journal: Journal,
+    key: String,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        lock(&self.journal.inner.in_flight).remove(&self.key);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Journal {
+    /// Opens (or creates) `dir/journal.sqlite`. A file that cannot be used is
+    /// not moved or changed: the journal is then unavailable and the second
+    /// value says why, for the start-up notices.
+    pub fn open(dir: &Path) -> (Journal, Option<String>) {
+        let path = dir.join(FILE_NAME);
+        let conn = open_connection(&path).map_err(|e| e.to_string());
+        let notice = conn.as_ref().err().map(|reason| {
+            format!(
+                "The refund journal {} could not be opened ({reason}). Refunds are disabled until it is repaired; the file was left untouched for inspection.",
+                path.display()
+            )
+        });
+        if let Some(n) = &notice {
+            tracing::error!("{n}");
+        }
+        let journal = Journal {
+            inner: Arc::new(Inner {
+                path,
+                conn: conn.map(Mutex::new),
+                in_flight: Mutex::new(HashSet::new()),
+            }),
+        };
+        (journal, notice)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Why the journal cannot be used, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        self.inner.conn.as_ref().err().cloned()
+    }
+
+    pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>, JournalError> {
+        match &self.inner.conn {
+            Ok(m) => Ok(lock(m)),
+            Err(reason) => Err(JournalError::Unavailable(format!(
+                "The refund journal {} cannot be used ({reason}); refunds are refused until it is repaired",
+                self.inner.path.display()
+            ))),
+        }
+    }
+
+    /// Marks `key` as being sent by this process; None when it already is.
+    pub fn claim(&self, key: &str) -> Option<Claim> {
+        let mut set = lock(&self.inner.in_flight);
+        if !set.insert(key.to_string()) {
+            return None;
+        }
+        Some(Claim {
+            journal: self.clone(),
+            key: key.to_string(),
+        })
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, JournalError> {
+    if path.is_dir() {
+        return Err(JournalError::Unavailable("the path is a folder".into()));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // The first statement that reads the header: a file that is not SQLite
+    // fails here, before anything could be written to it.
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(JournalError::Data(format!(
+            "could not switch to WAL mode (got {mode})"
+        )));
+    }
+    // FULL: a refund row written just before a request goes out must survive
+    // a power cut, not only a crash of the app.
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA quick_check(5)")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<_, _>>()?;
+    if !(problems.len() == 1 && problems[0] == "ok") {
+        return Err(JournalError::Data(format!(
+            "integrity check failed: {}",
+            problems.join("; ")
+        )));
+    }
+    schema::migrate_to(&mut conn, LATEST_VERSION)?;
+    Ok(conn)
+}
+
+/// Now, as stored in the journal: RFC 3339 UTC with milliseconds, so that text
+/// order is time order.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_is_not_sqlite_is_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let garbage = b"this is not a database, and it must stay exactly like this".repeat(100);
+        std::fs::write(&path, &garbage).unwrap();
+        let (journal, notice) = Journal::open(dir.path());
+        assert!(notice.unwrap().contains("left untouched"));
+        assert!(journal.problem().is_some());
+        assert!(journal.conn().is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), garbage);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, vec![FILE_NAME.to_string()]);
+    }
+
+    #[test]
+    fn claims_are_exclusive_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, notice) = Journal::open(dir.path());
+        assert!(notice.is_none());
+        let first = journal.claim("k1").unwrap();
+        assert!(journal.claim("k1").is_none());
+        assert!(journal.claim("k2").is_some());
+        drop(first);
+        assert!(journal.claim("k1").is_some());
+    }
+}

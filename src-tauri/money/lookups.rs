@@ -1,0 +1,429 @@
+//! Customer, transaction and payout lookups: online first, the cache when the
+//! service cannot be reached (or "Work offline" is on). Every record fetched is
+//! cached as Link Money sent it, and every lookup goes on the "Recent" list.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::app::{blocking, App};
+use crate::cache::{Cache, Lookup, RecordKind};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::linkmoney::{
+    AccountDetails, Customer, CustomerAccounts, Fetched, Payout, Transaction, VerifiedAccount,
+    VerifiedAccounts,
+};
+use crate::rtls::{Listed, Source};
+
+use super::views::{cents, money_label, payout_view};
+pub use super::views::{CustomerView, PayoutView, TransactionLine, TransactionView};
+use super::{customer_name, preferred_account, refusal_for, typed_id};
+
+/// Stores what came and remembers the lookup; a cache failure never hides a
+/// good answer.
+async fn remember(
+    app: &App,
+    env: &str,
+    records: Vec<(RecordKind, String, Value)>,
+    lookup: Option<(RecordKind, String, String)>,
+) {
+    let cache = app.cache.clone();
+    let env = env.to_string();
+    let result = blocking(move || {
+        for (kind, id, body) in &records {
+            cache.upsert_record(&env, *kind, id, body)?;
+        }
+        if let Some((kind, id, label)) = lookup {
+            cache.record_lookup(&env, kind.as_str(), &id, &label)?;
+        }
+        Ok(())
+    })
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not cache a Link Money record");
+    }
+}
+
+fn parse<T: DeserializeOwned>(what: &str, value: Value) -> AppResult<T> {
+    serde_json::from_value(value).map_err(|e| {
+        AppError::new(
+            ErrorCode::Cache,
+            format!("The cached {what} could not be read: {e}"),
+        )
+    })
+}
+
+fn not_cached(reason: &str, what: &str, id: &str) -> AppError {
+    AppError::new(
+        ErrorCode::Offline,
+        format!("{reason}. {what} {id} is not in the local cache."),
+    )
+}
+
+/// Why the service is not asked: "Work offline", or None to ask it.
+fn offline_reason(app: &App) -> Option<String> {
+    app.work_offline().then(|| "Work offline is on".to_string())
+}
+
+/// Why a refund would be refused now, before the customer is even looked at.
+fn write_block(app: &App, session: &crate::session::Session) -> Option<String> {
+    crate::rtls::ensure_writable(app, session)
+        .err()
+        .map(|e| e.message)
+}
+
+pub async fn customer(app: &App, id: String) -> AppResult<Listed<CustomerView>> {
+    let id = typed_id("customer", &id)?;
+    let session = app.session();
+    let env = session.env.id.clone();
+    let reason = match offline_reason(app) {
+        Some(r) => r,
+        None => {
+            let lm = session.linkmoney()?;
+            match lm.get_customer(&id).await {
+                Ok(customer) => {
+                    let (accounts, verified) =
+                        tokio::join!(lm.get_accounts(&id), lm.get_verified_accounts(&id));
+                    let mut records = vec![(RecordKind::Customer, id.clone(), customer.raw)];
+                    let (accounts, accounts_note) =
+                        part(accounts, &mut records, RecordKind::CustomerAccounts, &id);
+                    let (verified, verified_note) =
+                        part(verified, &mut records, RecordKind::VerifiedAccounts, &id);
+                    let name = customer_name(&customer.value);
+                    remember(
+                        app,
+                        &env,
+                        records,
+                        Some((RecordKind::Customer, id.clone(), name)),
+                    )
+                    .await;
+                    let view = customer_view(
+                        app,
+                        &session,
+                        customer.value,
+                        (accounts.map(|a| a.account_details), accounts_note),
+                        (verified.map(|v| v.accounts), verified_note),
+                    )
+                    .await;
+                    return Ok(live(view));
+                }
+                Err(e) if e.is_unreachable() => e.message,
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let cache = app.cache.clone();
+    let (env2, id2) = (env.clone(), id.clone());
+    let found = blocking(move || {
+        Ok((
+            cache.get_record(&env2, RecordKind::Customer, &id2)?,
+            cache.get_record(&env2, RecordKind::CustomerAccounts, &id2)?,
+            cache.get_record(&env2, RecordKind::VerifiedAccounts, &id2)?,
+        ))
+    })
+    .await?;
+    let (Some((body, cached_at)), accounts, verified) = found else {
+        return Err(not_cached(&reason, "Customer", &id));
+    };
+    let customer: Customer = parse("customer", body)?;
+    let accounts = match accounts {
+        Some((v, _)) => (
+            Some(parse::<CustomerAccounts>("accounts", v)?.account_details),
+            None,
+        ),
+        None => (None, Some("The accounts are not in the local cache".into())),
+    };
+    let verified = match verified {
+        Some((v, _)) => (
+            Some(parse::<VerifiedAccounts>("verified accounts", v)?.accounts),
+            None,
+        ),
+        None => (
+            None,
+            Some("The verified accounts are not in the local cache".into()),
+        ),
+    };
+    let name = customer_name(&customer);
+    remember(app, &env, vec![], Some((RecordKind::Customer, id, name))).await;
+    let view = customer_view(app, &session, customer, accounts, verified).await;
+    Ok(Listed {
+        data: view,
+        source: Source::Cache,
+        cached_at: Some(cached_at),
+        reason: Some(reason),
+    })
+}
+
+/// One of the customer's sub-answers: the value (cached as it came) or a note
+/// saying why it is missing. A 404 means Link Money has none.
+fn part<T>(
+    answer: AppResult<Fetched<T>>,
+    records: &mut Vec<(RecordKind, String, Value)>,
+    kind: RecordKind,
+    id: &str,
+) -> (Option<T>, Option<String>) {
+    match answer {
+        Ok(f) => {
+            records.push((kind, id.to_string(), f.raw));
+            (Some(f.value), None)
+        }
+        Err(e) if e.code == ErrorCode::NotFound => (None, Some("None on record".into())),
+        Err(e) => (None, Some(e.message)),
+    }
+}
+
+fn live<T>(data: T) -> Listed<T> {
+    Listed {
+        data,
+        source: Source::Live,
+        cached_at: None,
+        reason: None,
+    }
+}
+
+async fn customer_view(
+    app: &App,
+    session: &crate::session::Session,
+    customer: Customer,
+    (accounts, accounts_note): (Option<Vec<AccountDetails>>, Option<String>),
+    (verified_accounts, verified_note): (Option<Vec<VerifiedAccount>>, Option<String>),
+) -> CustomerView {
+    let preferred = preferred_account(
+        customer.account_details.as_ref(),
+        accounts.as_deref().unwrap_or(&[]),
+    );
+    let refund_block = write_block(app, session)
+        .or_else(|| refusal_for(customer.customer_status.as_deref(), preferred).map(|e| e.message));
+    let transactions = cached_transactions(app, &session.env.id, customer.id.as_str())
+        .await
+        .iter()
+        .map(TransactionLine::from)
+        .collect();
+    CustomerView {
+        name: customer_name(&customer),
+        customer,
+        accounts,
+        accounts_note,
+        verified_accounts,
+        verified_note,
+        refund_block,
+        transactions,
+    }
+}
+
+/// The customer's transactions in the cache; unreadable ones are skipped.
+pub(crate) async fn cached_transactions(app: &App, env: &str, customer: &str) -> Vec<Transaction> {
+    cached_transactions_in(&app.cache, env, customer).await
+}
+
+pub(crate) async fn cached_transactions_in(
+    cache: &Cache,
+    env: &str,
+    customer: &str,
+) -> Vec<Transaction> {
+    let cache = cache.clone();
+    let (env, customer) = (env.to_string(), customer.to_string());
+    match blocking(move || Ok(cache.customer_transactions(&env, &customer)?)).await {
+        Ok(rows) => rows
+            .into_iter()
+            .filter_map(|(v, _)| serde_json::from_value(v).ok())
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read cached transactions");
+            Vec::new()
+        }
+    }
+}
+
+pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionView>> {
+    let id = typed_id("transaction", &id)?;
+    let session = app.session();
+    let env = session.env.id.clone();
+    let (transaction, source) = match offline_reason(app) {
+        Some(reason) => (None, Some(reason)),
+        None => match session.linkmoney()?.get_transaction(&id).await {
+            Ok(t) => (Some(t), None),
+            Err(e) if e.is_unreachable() => (None, Some(e.message)),
+            Err(e) => return Err(e),
+        },
+    };
+    let (value, listed_source, cached_at) = match (transaction, source) {
+        (Some(t), _) => {
+            remember(
+                app,
+                &env,
+                vec![(RecordKind::Transaction, id.clone(), t.raw)],
+                None,
+            )
+            .await;
+            (t.value, None, None)
+        }
+        (None, reason) => {
+            let reason = reason.unwrap_or_default();
+            let cache = app.cache.clone();
+            let (env2, id2) = (env.clone(), id.clone());
+            let found =
+                blocking(move || Ok(cache.get_record(&env2, RecordKind::Transaction, &id2)?))
+                    .await?;
+            let Some((body, at)) = found else {
+                return Err(not_cached(&reason, "Transaction", &id));
+            };
+            (
+                parse::<Transaction>("transaction", body)?,
+                Some(reason),
+                Some(at),
+            )
+        }
+    };
+    let label = money_label(&value.amount, &value.transaction_status);
+    remember(
+        app,
+        &env,
+        vec![],
+        Some((RecordKind::Transaction, id.clone(), label)),
+    )
+    .await;
+    let customer_name = match &value.customer_id {
+        Some(c) => cached_customer_name(app, &env, c.as_str()).await,
+        None => None,
+    };
+    let refund_block = write_block(app, &session).or_else(|| transaction_block(&value));
+    let journal = app.journal.clone();
+    let (env2, id2) = (env.clone(), id.clone());
+    let refunds = blocking(move || Ok(journal.refunds_of_transaction(&env2, &id2)?))
+        .await
+        .unwrap_or_default();
+    let (amount_cents, currency) = cents(&value.amount);
+    let view = TransactionView {
+        transaction: value,
+        amount_cents,
+        currency,
+        customer_name,
+        refund_block,
+        refunds,
+    };
+    Ok(match listed_source {
+        None => live(view),
+        Some(reason) => Listed {
+            data: view,
+            source: Source::Cache,
+            cached_at,
+            reason: Some(reason),
+        },
+    })
+}
+
+/// A refund is made from a payment (DEBIT) that did not fail.
+pub(crate) fn transaction_block(t: &Transaction) -> Option<String> {
+    if t.customer_id.is_none() {
+        return Some("Link Money did not say whose transaction this is".into());
+    }
+    match t.transaction_type.as_deref() {
+        Some("DEBIT") => {}
+        Some("CREDIT") => {
+            return Some("This is a refund (CREDIT); only a payment (DEBIT) is refunded".into())
+        }
+        other => {
+            return Some(format!(
+                "Only a payment (DEBIT) is refunded; this transaction is {}",
+                other.unwrap_or("of unknown type")
+            ))
+        }
+    }
+    match t.transaction_status.as_deref() {
+        Some(s @ ("TERMINAL_FAILED" | "RETRYABLE_FAILED" | "CANCELED")) => Some(format!(
+            "This payment is {s}: no money came in, so there is nothing to refund"
+        )),
+        _ => None,
+    }
+}
+
+async fn cached_customer_name(app: &App, env: &str, id: &str) -> Option<String> {
+    let cache = app.cache.clone();
+    let (env, id) = (env.to_string(), id.to_string());
+    let found = blocking(move || Ok(cache.get_record(&env, RecordKind::Customer, &id)?))
+        .await
+        .ok()
+        .flatten()?;
+    serde_json::from_value::<Customer>(found.0)
+        .ok()
+        .map(|c| customer_name(&c))
+}
+
+pub async fn payout(app: &App, id: String) -> AppResult<Listed<PayoutView>> {
+    let id = typed_id("payout", &id)?;
+    let session = app.session();
+    let env = session.env.id.clone();
+    let reason = match offline_reason(app) {
+        Some(r) => r,
+        None => match session.linkmoney()?.get_payout(&id).await {
+            Ok(p) => {
+                let label = money_label(&p.value.amount, &p.value.payout_status);
+                remember(
+                    app,
+                    &env,
+                    vec![(RecordKind::Payout, id.clone(), p.raw)],
+                    Some((RecordKind::Payout, id, label)),
+                )
+                .await;
+                return Ok(live(payout_view(p.value)));
+            }
+            Err(e) if e.is_unreachable() => e.message,
+            Err(e) => return Err(e),
+        },
+    };
+    let cache = app.cache.clone();
+    let (env2, id2) = (env.clone(), id.clone());
+    let found = blocking(move || Ok(cache.get_record(&env2, RecordKind::Payout, &id2)?)).await?;
+    let Some((body, at)) = found else {
+        return Err(not_cached(&reason, "Payout", &id));
+    };
+    let payout: Payout = parse("payout", body)?;
+    let label = money_label(&payout.amount, &payout.payout_status);
+    remember(app, &env, vec![], Some((RecordKind::Payout, id, label))).await;
+    Ok(Listed {
+        data: payout_view(payout),
+        source: Source::Cache,
+        cached_at: Some(at),
+        reason: Some(reason),
+    })
+}
+
+/// What was looked up lately in the active environment, newest first; answered
+/// from the cache, so it works offline.
+pub async fn recent(app: &App, limit: u32) -> AppResult<Vec<Lookup>> {
+    let env = app.session().env.id.clone();
+    let cache = app.cache.clone();
+    let limit = limit.clamp(1, 100);
+    blocking(move || Ok(cache.recent_lookups(&env, limit)?)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn txn(v: Value) -> Transaction {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn only_payments_that_did_not_fail_are_refunded() {
+        let ok = txn(
+            json!({"transactionId": "t", "customerId": "c", "transactionType": "DEBIT", "transactionStatus": "SUCCEEDED"}),
+        );
+        assert!(transaction_block(&ok).is_none());
+        let pending = txn(
+            json!({"transactionId": "t", "customerId": "c", "transactionType": "DEBIT", "transactionStatus": "PENDING"}),
+        );
+        assert!(transaction_block(&pending).is_none());
+        for bad in [
+            json!({"transactionId": "t", "customerId": "c", "transactionType": "CREDIT", "transactionStatus": "SUCCEEDED"}),
+            json!({"transactionId": "t", "customerId": "c", "transactionType": "DEBIT", "transactionStatus": "TERMINAL_FAILED"}),
+            json!({"transactionId": "t", "customerId": "c", "transactionType": "DEBIT", "transactionStatus": "CANCELED"}),
+            json!({"transactionId": "t", "transactionType": "DEBIT"}),
+            json!({"transactionId": "t", "customerId": "c", "transactionType": "WIRE"}),
+        ] {
+            assert!(transaction_block(&txn(bad.clone())).is_some(), "{bad}");
+        }
+    }
+}

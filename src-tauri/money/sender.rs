@@ -1,0 +1,301 @@
+//! Sending a journaled refund and finding out its outcome. Every attempt uses
+//! the refund's one request key: an attempt whose outcome is unknown is sent
+//! again with that key, and Link Money's "key already used" answer proves the
+//! earlier attempt went through. Only the first attempt of a key may conclude
+//! "nothing was sent"; after an attempt of unknown outcome nothing short of an
+//! answer from Link Money settles the refund.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::app::blocking;
+use crate::audit;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::journal::{Journal, RefundRow, RefundState, Settled};
+use crate::linkmoney::{LinkMoneyClient, Money, PaymentFailure, RefundRequest};
+use crate::session::Session;
+
+/// How often an attempt of unknown outcome is repeated before the refund is
+/// left UNRESOLVED (to be resolved later with the same key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in one go, the first included.
+    pub attempts: u32,
+    /// The pause before the second attempt; doubled for each further one.
+    pub first_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 4,
+            first_delay: Duration::from_millis(500),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn delay(&self, retry: u32) -> Duration {
+        self.first_delay.saturating_mul(2u32.saturating_pow(retry))
+    }
+}
+
+fn journal_error(e: crate::journal::JournalError) -> AppError {
+    e.into()
+}
+
+/// Sends the refund `row` (SENDING or UNRESOLVED) until its outcome is known
+/// or the policy's attempts are used up, recording everything in the journal.
+/// Returns the row as it now stands.
+pub async fn send(
+    journal: &Journal,
+    client: &LinkMoneyClient,
+    row: &RefundRow,
+    policy: RetryPolicy,
+) -> AppResult<RefundRow> {
+    let key = row.request_key.clone();
+    let Some(_claim) = journal.claim(&key) else {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "This refund is being sent right now; wait for its outcome",
+        ));
+    };
+    // Another task may have settled it since `row` was read.
+    let j = journal.clone();
+    let k = key.clone();
+    let current = blocking(move || j.refund(&k).map_err(journal_error)).await?;
+    let row = match current {
+        Some(r) if r.state.is_open() => r,
+        Some(r) => return Ok(r),
+        None => return Err(AppError::internal("The refund vanished from the journal")),
+    };
+    let amount = row.amount_cents.ok_or_else(|| {
+        AppError::internal("The journaled refund has no amount; it was never sent")
+    })?;
+    let request = RefundRequest {
+        customer_id: row.customer_id.clone(),
+        amount: Money::usd(amount),
+        client_reference_id: row.client_reference_id.clone(),
+        soft_descriptor: row.soft_descriptor.clone(),
+        request_key: key.clone(),
+    };
+    let mut retry = 0;
+    loop {
+        let j = journal.clone();
+        let k = key.clone();
+        let attempt = blocking(move || j.start_attempt(&k).map_err(journal_error)).await?;
+        let outcome = client.send_refund(&request).await;
+        let j = journal.clone();
+        let k = key.clone();
+        let again =
+            blocking(move || record(&j, &k, attempt, outcome).map_err(journal_error)).await?;
+        match again {
+            Some(error) if retry + 1 < policy.attempts => {
+                tracing::warn!(request_key = %key, attempt, %error, "refund outcome unknown; sending again with the same key");
+                tokio::time::sleep(policy.delay(retry)).await;
+                retry += 1;
+            }
+            Some(error) => {
+                let j = journal.clone();
+                let k = key.clone();
+                blocking(move || j.mark_unresolved(&k, &error).map_err(journal_error)).await?;
+                tracing::error!(request_key = %key, "refund still unresolved after {} attempts", policy.attempts);
+                break;
+            }
+            None => break,
+        }
+    }
+    let j = journal.clone();
+    blocking(move || {
+        j.refund(&key)
+            .map_err(journal_error)?
+            .ok_or_else(|| AppError::internal("The refund vanished from the journal"))
+    })
+    .await
+}
+
+/// Records one attempt's outcome. Returns the error to retry on when the
+/// outcome is still unknown, None when the refund is settled.
+fn record(
+    journal: &Journal,
+    key: &str,
+    attempt: u32,
+    outcome: Result<crate::linkmoney::PaymentResult, PaymentFailure>,
+) -> Result<Option<String>, crate::journal::JournalError> {
+    match outcome {
+        Ok(result) => {
+            let (error_code, error_message) = match &result.error_details {
+                Some(d) => (d.error_code.clone(), d.error_message.clone()),
+                None => (None, None),
+            };
+            let state = RefundState::parse(&result.payment_status);
+            let settled = Settled {
+                payment_id: Some(result.payment_id.to_string()),
+                payment_status: Some(result.payment_status.clone()),
+                error_code,
+                error_message,
+            };
+            // A status the documents do not list is kept as it came, but never
+            // one that would read as "still to be sent".
+            let state = match state {
+                RefundState::Draft
+                | RefundState::Sending
+                | RefundState::Unresolved
+                | RefundState::Discarded
+                | RefundState::FailedNotSent
+                | RefundState::ConfirmedDuplicate => RefundState::Other(result.payment_status),
+                s => s,
+            };
+            journal.settle(key, &state, &settled)?;
+            Ok(None)
+        }
+        Err(PaymentFailure::DuplicateKey) => {
+            let settled = Settled {
+                error_message: Some(
+                    "Link Money already has a refund with this request key: the first attempt went through"
+                        .into(),
+                ),
+                ..Settled::default()
+            };
+            journal.settle(key, &RefundState::ConfirmedDuplicate, &settled)?;
+            Ok(None)
+        }
+        Err(PaymentFailure::NotSent(e) | PaymentFailure::Rejected(e)) if attempt == 1 => {
+            let settled = Settled {
+                error_code: Some(error_code(&e)),
+                error_message: Some(e.message),
+                ..Settled::default()
+            };
+            journal.settle(key, &RefundState::FailedNotSent, &settled)?;
+            Ok(None)
+        }
+        Err(PaymentFailure::Rejected(e)) => {
+            // An earlier attempt may have gone through, so a refusal now proves
+            // nothing: a person has to look.
+            journal.mark_unresolved(
+                key,
+                &format!(
+                    "An earlier attempt may have gone through, and this one was refused: {}",
+                    e.message
+                ),
+            )?;
+            Ok(None)
+        }
+        Err(PaymentFailure::NotSent(e) | PaymentFailure::Uncertain(e)) => {
+            journal.note_error(key, &e.message)?;
+            Ok(Some(e.message))
+        }
+    }
+}
+
+fn error_code(e: &AppError) -> String {
+    serde_json::to_value(e.code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "internal".into())
+}
+
+/// The audit entry of a refund's outcome.
+pub(crate) fn audit_entry(
+    action: &str,
+    row: &RefundRow,
+    result: &AppResult<RefundRow>,
+) -> crate::journal::AuditEntry {
+    let fields = json!({
+        "requestKey": row.request_key,
+        "customerId": row.customer_id,
+        "transactionId": row.transaction_id,
+        "amount": row.amount_cents.map(crate::linkmoney::format_cents),
+        "currency": row.currency,
+        "clientReferenceId": row.client_reference_id,
+        "softDescriptor": row.soft_descriptor,
+        "accountLastFour": row.account_last_four,
+    });
+    let result = match result {
+        Ok(r) => match r.state {
+            RefundState::Authorized | RefundState::Pending | RefundState::ConfirmedDuplicate => {
+                Ok(r)
+            }
+            RefundState::Other(_) => Ok(r),
+            _ => Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "{}: {}",
+                    r.state.as_str(),
+                    r.error_message
+                        .clone()
+                        .or_else(|| r.last_error.clone())
+                        .unwrap_or_default()
+                ),
+            )),
+        },
+        Err(e) => Err(e.clone()),
+    };
+    audit::entry(
+        &row.env_id,
+        &row.env_name,
+        action,
+        &row.customer_id,
+        fields,
+        &result,
+        |r| {
+            Some(match &r.payment_id {
+                Some(id) => format!("{} (payment {id})", r.state.as_str()),
+                None => r.state.as_str().to_string(),
+            })
+        },
+    )
+}
+
+/// Resolves every refund left SENDING or UNRESOLVED (by a crash, a kill or a
+/// service that did not answer) by sending it again with its own key, in the
+/// environment it was made in. `session_for` gives that environment's session
+/// (an error when it no longer exists). The refund was confirmed by a person
+/// when it was first sent, so this runs whatever the production lock; the key
+/// makes a second refund impossible. Returns the rows as they now stand.
+pub async fn resolve_open(
+    journal: &Journal,
+    session_for: impl Fn(&str) -> AppResult<Arc<Session>>,
+    policy: RetryPolicy,
+) -> AppResult<Vec<RefundRow>> {
+    let j = journal.clone();
+    let open = blocking(move || j.open_refunds().map_err(journal_error)).await?;
+    let mut out = Vec::with_capacity(open.len());
+    for row in open {
+        let result = match session_for(&row.env_id) {
+            Ok(session) => match session.linkmoney() {
+                Ok(client) => send(journal, client, &row, policy).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        let entry = audit_entry(audit::action::REFUND_RESOLVE, &row, &result);
+        audit::record_async(journal, entry).await;
+        match result {
+            Ok(r) => out.push(r),
+            Err(e) => {
+                tracing::warn!(request_key = %row.request_key, error = %e, "could not resolve a refund now");
+                let j = journal.clone();
+                let key = row.request_key.clone();
+                let message = e.message.clone();
+                let _ = blocking(move || j.note_error(&key, &message).map_err(journal_error)).await;
+                out.push(row);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.delay(0), Duration::from_millis(500));
+        assert_eq!(p.delay(2), Duration::from_millis(2000));
+    }
+}

@@ -1,0 +1,292 @@
+//! End-to-end: the Link Money console in the real window. Look up a customer,
+//! open one of their payments, refund it with confirmation (typing the amount
+//! again above the threshold), then find the refund in the transaction view
+//! and in the audit log, and export the log.
+
+mod money_support;
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::webdriver::{e2e_enabled, App, WINDOW};
+
+fn tid(name: &str) -> String {
+    format!("[data-testid={name}]")
+}
+
+async fn click(app: &App, name: &str) {
+    let el = app.wait(&tid(name)).await;
+    app.click(&el).await;
+}
+
+async fn type_in(app: &App, name: &str, text: &str) {
+    let el = app.wait(&tid(name)).await;
+    app.clear(&el).await;
+    app.type_into(&el, text).await;
+}
+
+async fn text_of(app: &App, name: &str) -> String {
+    let el = app.wait(&tid(name)).await;
+    app.text(&el).await
+}
+
+async fn wait_text(app: &App, name: &str, want: &str) {
+    let want = want.to_string();
+    app.wait_until(&tid(name), |t| t.contains(&want)).await;
+}
+
+// One window at a time (the machine has two cores): the lock is held for the
+// whole test on purpose.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread")]
+async fn refund_a_payment_in_the_window() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let sandbox = money_support::start(|_| {}).await;
+    let url = sandbox.url();
+    let (txn, customer, _paid) = money_support::succeeded_payment_of_at_least(&url, 150).await;
+    let exports = tempfile::tempdir().unwrap();
+    let app = App::launch(&[
+        ("LINKDESK_LINKMONEY_URL", url.clone()),
+        ("LINKDESK_EXPORT_DIR", exports.path().display().to_string()),
+    ])
+    .await;
+    app.wait(&tid("rtl-row")).await;
+
+    // Look up the customer.
+    click(&app, "nav-customers").await;
+    type_in(&app, "customer-lookup-input", &customer).await;
+    click(&app, "customer-lookup-go").await;
+    wait_text(&app, "customer-status", "ACTIVE").await;
+    let name = text_of(&app, "customer-name").await;
+    assert!(!name.is_empty());
+    app.wait(&tid("accounts-table")).await;
+    let refund = app.wait(&tid("customer-refund")).await;
+    assert!(
+        app.enabled(&refund).await,
+        "an ACTIVE customer can be refunded"
+    );
+    app.screenshot("money-01-customer").await;
+
+    // Amounts above $1.00 must be typed twice from now on.
+    click(&app, "nav-refunds").await;
+    type_in(&app, "threshold-input", "1.00").await;
+    click(&app, "threshold-save").await;
+    wait_text(&app, "toast", "$1.00").await;
+
+    // Open the payment; its customer is a link to the customer view.
+    click(&app, "nav-transactions").await;
+    type_in(&app, "transaction-lookup-input", &txn).await;
+    click(&app, "transaction-lookup-go").await;
+    wait_text(&app, "transaction-status", "SUCCEEDED").await;
+    assert_eq!(text_of(&app, "transaction-type").await, "DEBIT");
+    wait_text(&app, "transaction-customer-link", &customer).await;
+    app.screenshot("money-02-transaction").await;
+    click(&app, "transaction-customer-link").await;
+    wait_text(&app, "customer-name", &name).await;
+    click(&app, "nav-transactions").await;
+    wait_text(&app, "transaction-id", &txn).await;
+
+    // Refund it: the form, the confirmation, the amount typed again.
+    click(&app, "transaction-refund").await;
+    type_in(&app, "refund-amount", "1.50").await;
+    type_in(&app, "refund-descriptor", "Linkdesk e2e").await;
+    type_in(&app, "refund-client-ref", "ticket-e2e-1").await;
+    click(&app, "confirm-ok").await;
+    app.wait(&tid("refund-confirm")).await;
+    assert_eq!(text_of(&app, "confirm-amount").await, "$1.50");
+    assert_eq!(text_of(&app, "confirm-customer").await, name);
+    assert_eq!(text_of(&app, "confirm-descriptor").await, "Linkdesk e2e");
+    assert!(text_of(&app, "confirm-environment")
+        .await
+        .contains("sandbox"));
+    assert!(text_of(&app, "confirm-account").await.starts_with("••••"));
+    app.screenshot("money-03-refund-confirm").await;
+    click(&app, "confirm-ok").await;
+    wait_text(&app, "dialog-error", "again").await;
+    type_in(&app, "refund-amount-again", "1.50").await;
+    app.screenshot("money-04-refund-retyped").await;
+    click(&app, "confirm-ok").await;
+    wait_text(&app, "refund-result-state", "AUTHORIZED").await;
+    let refund_id = text_of(&app, "refund-result-payment").await;
+    assert!(!refund_id.is_empty() && refund_id != "—");
+    app.screenshot("money-05-refund-result").await;
+
+    // The refund in the transaction view: a CREDIT of $1.50 with the descriptor.
+    click(&app, "confirm-ok").await;
+    wait_text(&app, "transaction-id", &refund_id).await;
+    assert_eq!(text_of(&app, "transaction-type").await, "CREDIT");
+    assert_eq!(text_of(&app, "transaction-amount").await, "$1.50");
+    assert_eq!(
+        text_of(&app, "transaction-descriptor").await,
+        "Linkdesk e2e"
+    );
+    assert_eq!(
+        text_of(&app, "transaction-client-ref").await,
+        "ticket-e2e-1"
+    );
+    app.screenshot("money-06-refund-transaction").await;
+    // ... and under the payment it was made from.
+    type_in(&app, "transaction-lookup-input", &txn).await;
+    click(&app, "transaction-lookup-go").await;
+    wait_text(&app, "transaction-refund-state", "AUTHORIZED").await;
+    app.screenshot("money-07-payment-with-refund").await;
+
+    // The audit log has the refund and the threshold change.
+    click(&app, "nav-audit").await;
+    app.wait_until(&tid("audit-row-action"), |t| t == "refund")
+        .await;
+    app.wait_until(&tid("audit-row-action"), |t| {
+        t == "setting.refund_threshold"
+    })
+    .await;
+    let first = app
+        .js(
+            "const r = document.querySelector('[data-testid=audit-row]'); return [r.dataset.action, r.querySelector('[data-testid=audit-outcome]').textContent, r.querySelector('[data-testid=audit-fields]').textContent];",
+            vec![],
+        )
+        .await;
+    assert_eq!(first[0], json!("refund"), "{first}");
+    assert_eq!(first[1], json!("ok"));
+    assert!(
+        first[2]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"amount\":\"1.50\""),
+        "{first}"
+    );
+    app.select_value(&tid("audit-action"), "refund").await;
+    app.wait_js(
+        "only refunds",
+        "[...document.querySelectorAll('[data-testid=audit-row]')].every(r => r.dataset.action === 'refund')",
+    )
+    .await;
+    app.screenshot("money-08-audit").await;
+
+    // Export the filtered log.
+    click(&app, "audit-export").await;
+    let file = exports.path().join("linkdesk-audit.csv");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !file.exists() {
+        assert!(Instant::now() < deadline, "no CSV export");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let csv = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[1].contains(",refund,") && lines[1].contains(&customer));
+
+    // The refund journal lists the refund.
+    click(&app, "nav-refunds").await;
+    wait_text(&app, "refund-state", "AUTHORIZED").await;
+    app.screenshot("money-09-refund-journal").await;
+
+    // A webhook subscription: subscribed, listed, unsubscribed.
+    click(&app, "nav-webhooks").await;
+    type_in(&app, "webhook-url", "http://127.0.0.1:9/linkmoney/webhook").await;
+    type_in(&app, "webhook-secret", "e2e-webhook-secret-value").await;
+    app.select_value(&tid("webhook-type"), "EVENT").await;
+    app.js(
+        "for (const c of document.querySelectorAll('[data-testid=webhook-detail]')) c.checked = ['payment.created', 'payment.failed'].includes(c.value);",
+        vec![],
+    )
+    .await;
+    click(&app, "webhook-subscribe").await;
+    wait_text(&app, "webhook-details", "payment.created, payment.failed").await;
+    app.screenshot("money-10-webhooks").await;
+    click(&app, "webhook-unsubscribe").await;
+    click(&app, "confirm-ok").await;
+    app.wait(&tid("webhooks-empty")).await;
+    click(&app, "nav-audit").await;
+    app.select_value(&tid("audit-action"), "").await;
+    app.wait_until(&tid("audit-row-action"), |t| t == "webhook.unsubscribe")
+        .await;
+
+    app.quit().await;
+    sandbox.stop().await;
+}
+
+/// A refund left with an unknown outcome by an earlier run: the window shows
+/// it at the next start, and "Retry" resolves it with its own request key once
+/// Link Money can be reached again — exactly one refund.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unresolved_refund_is_shown_and_resolved_after_a_restart() {
+    use linkdesk::journal::{Draft, Journal, Sending};
+
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let sandbox = money_support::start(|_| {}).await;
+    let url = sandbox.url();
+    let addr = sandbox.addr();
+    let customer = money_support::refundable_customer(&url, 0).await;
+    money_support::fund(&url, &customer, 500).await;
+    let before = money_support::transaction_ids(&url).await;
+
+    // What a run killed mid-refund leaves in the journal.
+    let data = tempfile::tempdir().unwrap();
+    let reference = format!("restart-e2e-{}", uuid::Uuid::new_v4().simple());
+    let key = uuid::Uuid::new_v4().to_string();
+    {
+        let (journal, _) = Journal::open(data.path());
+        journal
+            .insert_draft(&Draft {
+                request_key: key.clone(),
+                env_id: "embedded".into(),
+                env_name: "Sandbox (from environment variables)".into(),
+                env_kind: "sandbox".into(),
+                customer_id: customer.clone(),
+                customer_name: "Restart test".into(),
+                customer_status: Some("ACTIVE".into()),
+                account_last_four: Some("0001".into()),
+                account_status: Some("ACTIVE".into()),
+                transaction_id: None,
+                cap_cents: None,
+                cap_scope: None,
+            })
+            .unwrap();
+        let sending = Sending {
+            amount_cents: 77,
+            client_reference_id: Some(reference.clone()),
+            soft_descriptor: None,
+        };
+        journal
+            .begin_sending(&key, "embedded", &sending, None)
+            .unwrap()
+            .unwrap();
+        journal.start_attempt(&key).unwrap();
+    }
+
+    // Link Money is down when the app starts: the refund stays unresolved.
+    sandbox.stop().await;
+    let app = App::launch(&[
+        ("LINKDESK_LINKMONEY_URL", url.clone()),
+        ("LINKDESK_DATA_DIR", data.path().display().to_string()),
+    ])
+    .await;
+    app.wait(&tid("refunds-unresolved-notice")).await;
+    click(&app, "nav-refunds").await;
+    app.wait(&tid("refund-retry")).await;
+    wait_text(&app, "refunds-unresolved", "unknown outcome").await;
+    // The start-up attempts end with the refund UNRESOLVED (never "not sent":
+    // an earlier attempt may have gone through).
+    wait_text(&app, "refund-state", "UNRESOLVED").await;
+    app.screenshot("money-11-unresolved-after-restart").await;
+
+    // Link Money is back: "Retry" sends it again with the same key.
+    let sandbox = money_support::start(|o| o.addr = addr).await;
+    click(&app, "refund-retry").await;
+    wait_text(&app, "refund-state", "AUTHORIZED").await;
+    app.screenshot("money-12-resolved").await;
+    assert_eq!(
+        money_support::new_refund_references(&url, &before).await,
+        vec![reference]
+    );
+    app.quit().await;
+    sandbox.stop().await;
+}
