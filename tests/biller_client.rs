@@ -10,51 +10,100 @@ use serde_json::json;
 
 fn creds() -> BillerCredentials {
     let o = Options::default();
-    BillerCredentials { client_id: o.biller_client_id, client_secret: o.biller_client_secret }
+    BillerCredentials {
+        client_id: o.biller_client_id,
+        client_secret: o.biller_client_secret,
+    }
 }
 
 async fn sandbox(options: Options) -> (linkdesk_sandbox::Sandbox, BillerClient) {
     let sandbox = linkdesk_sandbox::start(options).await.unwrap();
-    let client = BillerClient::new(linkdesk::http::build_client(), &sandbox.url(), creds()).unwrap();
+    let client =
+        BillerClient::new(linkdesk::http::build_client(), &sandbox.url(), creds()).unwrap();
     (sandbox, client)
 }
 
 fn quiet() -> Options {
-    Options { rtls: 250, no_rate_limit: true, ..Default::default() }
+    Options {
+        rtls: 250,
+        no_rate_limit: true,
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
 async fn lists_filters_and_pages() {
     let (sb, client) = sandbox(quiet()).await;
-    let all = client.list_rtls(&RtlFilter::default(), 1, 20).await.unwrap();
-    assert_eq!((all.total, all.page, all.limit, all.items.len()), (250, 1, 20, 20));
-    let last = client.list_rtls(&RtlFilter::default(), 13, 20).await.unwrap();
+    let all = client
+        .list_rtls(&RtlFilter::default(), 1, 20)
+        .await
+        .unwrap();
+    assert_eq!(
+        (all.total, all.page, all.limit, all.items.len()),
+        (250, 1, 20, 20)
+    );
+    let last = client
+        .list_rtls(&RtlFilter::default(), 13, 20)
+        .await
+        .unwrap();
     assert_eq!(last.items.len(), 10);
-    let past = client.list_rtls(&RtlFilter::default(), 99, 20).await.unwrap();
+    let past = client
+        .list_rtls(&RtlFilter::default(), 99, 20)
+        .await
+        .unwrap();
     assert!(past.items.is_empty());
     assert_eq!(past.total, 250);
     let pending = client
-        .list_rtls(&RtlFilter { status: Some("PENDING".into()), ..Default::default() }, 1, 100)
+        .list_rtls(
+            &RtlFilter {
+                status: Some("PENDING".into()),
+                ..Default::default()
+            },
+            1,
+            100,
+        )
         .await
         .unwrap();
     assert!(pending.items.iter().all(|r| r.status == RtlStatus::Pending));
     let billers = client.list_billers().await.unwrap();
-    assert!(billers.iter().any(|b| b.id == "test_electric_company" && b.name == "Test Electric Company"));
+    assert!(billers
+        .iter()
+        .any(|b| b.id == "test_electric_company" && b.name == "Test Electric Company"));
     let by_name = client
-        .list_rtls(&RtlFilter { search: Some("ELECTRIC".into()), ..Default::default() }, 1, 100)
+        .list_rtls(
+            &RtlFilter {
+                search: Some("ELECTRIC".into()),
+                ..Default::default()
+            },
+            1,
+            100,
+        )
         .await
         .unwrap();
     assert!(by_name.total > 0);
-    assert!(by_name.items.iter().all(|r| r.biller_id.as_deref() == Some("test_electric_company")
-        || r.client_user_id.to_lowercase().contains("electric")));
+    assert!(by_name
+        .items
+        .iter()
+        .all(|r| r.biller_id.as_deref() == Some("test_electric_company")
+            || r.client_user_id.to_lowercase().contains("electric")));
     // Arguments are checked before anything is sent.
     for (page, limit) in [(0, 20), (1, 0), (1, 101)] {
-        let err = client.list_rtls(&RtlFilter::default(), page, limit).await.unwrap_err();
+        let err = client
+            .list_rtls(&RtlFilter::default(), page, limit)
+            .await
+            .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput);
     }
     // An invalid status is the service's 400.
     let err = client
-        .list_rtls(&RtlFilter { status: Some("SLEEPING".into()), ..Default::default() }, 1, 20)
+        .list_rtls(
+            &RtlFilter {
+                status: Some("SLEEPING".into()),
+                ..Default::default()
+            },
+            1,
+            20,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
@@ -76,24 +125,39 @@ async fn creates_changes_cancels_and_proceeds() {
     assert_eq!(created.client_user_id, "user_é_<b>");
     assert_eq!(client.get_rtl(&created.id).await.unwrap().id, created.id);
 
-    let moved = client.set_status(&created.id, &RtlStatus::InProgress).await.unwrap();
+    let moved = client
+        .set_status(&created.id, &RtlStatus::InProgress)
+        .await
+        .unwrap();
     assert_eq!(moved.status, RtlStatus::InProgress);
     let proceeded = client.proceed(&created.id).await.unwrap();
     assert!(proceeded.session_url.contains(&proceeded.link_token));
     let after = client.get_rtl(&created.id).await.unwrap();
-    assert_eq!(after.link_token_id.as_deref(), Some(proceeded.link_token.as_str()));
-    let cancelled = client.cancel(&created.id, Some("asked to stop")).await.unwrap();
+    assert_eq!(
+        after.link_token_id.as_deref(),
+        Some(proceeded.link_token.as_str())
+    );
+    let cancelled = client
+        .cancel(&created.id, Some("asked to stop"))
+        .await
+        .unwrap();
     assert_eq!(cancelled.status, RtlStatus::Cancelled);
 
     // Nothing leaves CANCELLED: the service's refusal is a conflict.
     let err = client.cancel(&created.id, None).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict, "{err:?}");
-    let err = client.set_status(&created.id, &RtlStatus::Pending).await.unwrap_err();
+    let err = client
+        .set_status(&created.id, &RtlStatus::Pending)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
     let err = client.proceed(&created.id).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
     // EXPIRED and unknown statuses are never sent.
-    let err = client.set_status(&created.id, &RtlStatus::Expired).await.unwrap_err();
+    let err = client
+        .set_status(&created.id, &RtlStatus::Expired)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
     sb.stop().await;
 }
@@ -108,14 +172,20 @@ async fn each_failure_has_its_code() {
     let wrong = BillerClient::new(
         linkdesk::http::build_client(),
         &sb.url(),
-        BillerCredentials { client_id: "client_sandbox".into(), client_secret: "bb_test_WRONG_s3cret".into() },
+        BillerCredentials {
+            client_id: "client_sandbox".into(),
+            client_secret: "bb_test_WRONG_s3cret".into(),
+        },
     )
     .unwrap();
     let err = wrong.list_billers().await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Unauthorized);
     assert!(!err.message.contains("WRONG"), "{err:?}");
     // An ID that would change the path is refused before sending.
-    assert_eq!(client.get_rtl("../billers").await.unwrap_err().code, ErrorCode::InvalidInput);
+    assert_eq!(
+        client.get_rtl("../billers").await.unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
     let url = sb.url();
     sb.stop().await;
     // Down
@@ -127,11 +197,22 @@ async fn each_failure_has_its_code() {
 
 #[tokio::test]
 async fn rate_limits_carry_retry_after() {
-    let (sb, client) = sandbox(Options { rtls: 50, link_ops_per_minute: 3, ..Default::default() }).await;
+    let (sb, client) = sandbox(Options {
+        rtls: 50,
+        link_ops_per_minute: 3,
+        ..Default::default()
+    })
+    .await;
     for _ in 0..3 {
-        client.list_rtls(&RtlFilter::default(), 1, 20).await.unwrap();
+        client
+            .list_rtls(&RtlFilter::default(), 1, 20)
+            .await
+            .unwrap();
     }
-    let err = client.list_rtls(&RtlFilter::default(), 1, 20).await.unwrap_err();
+    let err = client
+        .list_rtls(&RtlFilter::default(), 1, 20)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::RateLimited);
     let secs = err.retry_after_secs.expect("Retry-After is passed on");
     assert!((1..=60).contains(&secs));
@@ -141,14 +222,31 @@ async fn rate_limits_carry_retry_after() {
 
 #[tokio::test]
 async fn server_errors_and_timeouts() {
-    let (sb, client) = sandbox(Options { fail_rate: 1.0, ..quiet() }).await;
-    let err = client.list_rtls(&RtlFilter::default(), 1, 20).await.unwrap_err();
+    let (sb, client) = sandbox(Options {
+        fail_rate: 1.0,
+        ..quiet()
+    })
+    .await;
+    let err = client
+        .list_rtls(&RtlFilter::default(), 1, 20)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::ServerError);
-    assert!(err.is_unreachable(), "a 5xx after retries lets views fall back to the cache");
+    assert!(
+        err.is_unreachable(),
+        "a 5xx after retries lets views fall back to the cache"
+    );
     sb.stop().await;
 
-    let (sb, _) = sandbox(Options { latency_ms: 2_000, ..quiet() }).await;
-    let impatient = reqwest::Client::builder().timeout(Duration::from_millis(200)).build().unwrap();
+    let (sb, _) = sandbox(Options {
+        latency_ms: 2_000,
+        ..quiet()
+    })
+    .await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
     let client = BillerClient::new(impatient, &sb.url(), creds()).unwrap();
     let err = client.get_rtl("rtl_any").await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Timeout, "{err:?}");
@@ -174,9 +272,17 @@ async fn malformed_answers_are_bad_response() {
             let _ = sock.write_all(reply.as_bytes()).await;
         }
     });
-    let client = BillerClient::new(linkdesk::http::build_client(), &format!("http://{addr}"), creds()).unwrap();
+    let client = BillerClient::new(
+        linkdesk::http::build_client(),
+        &format!("http://{addr}"),
+        creds(),
+    )
+    .unwrap();
     for _ in 0..2 {
-        let err = client.list_rtls(&RtlFilter::default(), 1, 20).await.unwrap_err();
+        let err = client
+            .list_rtls(&RtlFilter::default(), 1, 20)
+            .await
+            .unwrap_err();
         assert_eq!(err.code, ErrorCode::BadResponse, "{err:?}");
     }
     server.await.unwrap();

@@ -21,9 +21,18 @@ async fn sandbox_at(addr: std::net::SocketAddr) -> linkdesk_sandbox::Sandbox {
 fn filters() -> Vec<RtlFilter> {
     vec![
         RtlFilter::default(),
-        RtlFilter { status: Some("PENDING".into()), ..Default::default() },
-        RtlFilter { biller_id: Some("test_electric_company".into()), ..Default::default() },
-        RtlFilter { search: Some("USER".into()), ..Default::default() },
+        RtlFilter {
+            status: Some("PENDING".into()),
+            ..Default::default()
+        },
+        RtlFilter {
+            biller_id: Some("test_electric_company".into()),
+            ..Default::default()
+        },
+        RtlFilter {
+            search: Some("USER".into()),
+            ..Default::default()
+        },
     ]
 }
 
@@ -33,14 +42,21 @@ async fn views_fall_back_to_the_cache_and_come_back_online() {
     let sandbox = sandbox_at("127.0.0.1:0".parse().unwrap()).await;
     let addr = sandbox.addr();
     let url = sandbox.url();
-    let app = App::open(dir.path().to_path_buf(), builtin_environment("Test sandbox", &url, &url), None).unwrap();
+    let app = App::open(
+        dir.path().to_path_buf(),
+        builtin_environment("Test sandbox", &url, &url),
+        None,
+    )
+    .unwrap();
 
     // Online: every answer is live, and is remembered.
     rtls::billers(&app).await.unwrap();
     let mut live = Vec::new();
     for filter in filters() {
         for page in 1..=2 {
-            let listed = rtls::list(&app, filter.clone(), page, 20, None).await.unwrap();
+            let listed = rtls::list(&app, filter.clone(), page, 20, None)
+                .await
+                .unwrap();
             assert_eq!(listed.source, Source::Live);
             live.push(listed.data);
         }
@@ -53,7 +69,9 @@ async fn views_fall_back_to_the_cache_and_come_back_online() {
     let mut i = 0;
     for filter in filters() {
         for page in 1..=2 {
-            let listed = rtls::list(&app, filter.clone(), page, 20, None).await.unwrap();
+            let listed = rtls::list(&app, filter.clone(), page, 20, None)
+                .await
+                .unwrap();
             assert_eq!(listed.source, Source::Cache, "{filter:?}");
             assert!(listed.cached_at.is_some());
             assert!(listed.reason.is_some());
@@ -71,11 +89,16 @@ async fn views_fall_back_to_the_cache_and_come_back_online() {
 
     // Writes are refused while offline, never queued.
     let cancel = rtls::cancel(&app, some_id.clone(), None).await.unwrap_err();
-    assert!(matches!(cancel.code, ErrorCode::OfflineWrite | ErrorCode::Offline), "{cancel:?}");
+    assert!(
+        matches!(cancel.code, ErrorCode::OfflineWrite | ErrorCode::Offline),
+        "{cancel:?}"
+    );
 
     // It comes back on the same address: the next read is live again by itself.
     let sandbox = sandbox_at(addr).await;
-    let listed = rtls::list(&app, RtlFilter::default(), 1, 20, None).await.unwrap();
+    let listed = rtls::list(&app, RtlFilter::default(), 1, 20, None)
+        .await
+        .unwrap();
     assert_eq!(listed.source, Source::Live);
     assert_eq!(listed.data.items, live[0].items);
     sandbox.stop().await;
@@ -86,14 +109,25 @@ async fn work_offline_forces_the_cache_and_refuses_writes() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = sandbox_at("127.0.0.1:0".parse().unwrap()).await;
     let url = sandbox.url();
-    let app = App::open(dir.path().to_path_buf(), builtin_environment("Test sandbox", &url, &url), None).unwrap();
-    let live = rtls::list(&app, RtlFilter::default(), 1, 20, None).await.unwrap();
+    let app = App::open(
+        dir.path().to_path_buf(),
+        builtin_environment("Test sandbox", &url, &url),
+        None,
+    )
+    .unwrap();
+    let live = rtls::list(&app, RtlFilter::default(), 1, 20, None)
+        .await
+        .unwrap();
     app.set_work_offline(true);
-    let cached = rtls::list(&app, RtlFilter::default(), 1, 20, None).await.unwrap();
+    let cached = rtls::list(&app, RtlFilter::default(), 1, 20, None)
+        .await
+        .unwrap();
     assert_eq!(cached.source, Source::Cache);
     assert_eq!(cached.reason.as_deref(), Some("Work offline is on"));
     assert_eq!(cached.data.items, live.data.items);
-    let err = rtls::cancel(&app, live.data.items[0].id.clone(), None).await.unwrap_err();
+    let err = rtls::cancel(&app, live.data.items[0].id.clone(), None)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::OfflineWrite);
     app.set_work_offline(false);
     sandbox.stop().await;
@@ -110,8 +144,15 @@ async fn service_errors_are_not_hidden_by_the_cache() {
     .await
     .unwrap();
     let url = sandbox.url();
-    let app = App::open(dir.path().to_path_buf(), builtin_environment("Test sandbox", &url, &url), None).unwrap();
-    let err = rtls::list(&app, RtlFilter::default(), 1, 20, None).await.unwrap_err();
+    let app = App::open(
+        dir.path().to_path_buf(),
+        builtin_environment("Test sandbox", &url, &url),
+        None,
+    )
+    .unwrap();
+    let err = rtls::list(&app, RtlFilter::default(), 1, 20, None)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::Unauthorized);
     sandbox.stop().await;
 }
