@@ -17,6 +17,7 @@ pub mod rtls;
 pub mod secrets;
 pub mod session;
 pub mod settings;
+pub mod sqlite;
 mod startup;
 pub mod sync;
 

@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use crate::app::{blocking, App};
 use crate::audit;
-use crate::biller::{Biller, NewRtl, ProceedResult, RequestToLink, RtlFilter, RtlPage, RtlStatus};
+use crate::biller::{
+    Biller, BillerClient, NewRtl, ProceedResult, RequestToLink, RtlFilter, RtlPage, RtlStatus,
+};
 use crate::cache::RtlSort;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::session::Session;
@@ -221,88 +223,77 @@ async fn store(app: &App, env: &str, rtl: RequestToLink) {
     }
 }
 
-pub async fn create(app: &App, new: NewRtl) -> AppResult<RequestToLink> {
+/// One RTL write: refused before sending when production is locked or the app
+/// is offline, the answer cached, and the attempt audited whatever its outcome.
+/// `target` is the record's ID, or None when the answer names it (create).
+async fn write_rtl<Fut>(
+    app: &App,
+    action: &str,
+    target: Option<&str>,
+    fields: serde_json::Value,
+    send: impl FnOnce(BillerClient) -> Fut,
+) -> AppResult<RequestToLink>
+where
+    Fut: std::future::Future<Output = AppResult<RequestToLink>>,
+{
     let session = app.session();
+    let result = async {
+        ensure_writable(app, &session)?;
+        let rtl = send(session.biller()?.clone()).await.map_err(write_error)?;
+        store(app, &session.env.id, rtl.clone()).await;
+        Ok(rtl)
+    }
+    .await;
+    let target = match (target, &result) {
+        (Some(id), _) => id.to_string(),
+        (None, Ok(rtl)) => rtl.id.clone(),
+        (None, Err(_)) => String::new(),
+    };
+    audit::record_write(app, &session.env, action, &target, fields, &result, |r| {
+        Some(r.status.as_str().to_string())
+    })
+    .await;
+    result
+}
+
+pub async fn create(app: &App, new: NewRtl) -> AppResult<RequestToLink> {
     let fields = serde_json::json!({
         "clientUserId": new.client_user_id, "billerId": new.biller_id, "metadata": new.metadata,
     });
-    let result = async {
-        ensure_writable(app, &session)?;
-        let rtl = session
-            .biller()?
-            .create_rtl(&new)
-            .await
-            .map_err(write_error)?;
-        store(app, &session.env.id, rtl.clone()).await;
-        Ok(rtl)
-    }
-    .await;
-    let target = result.as_ref().map(|r| r.id.clone()).unwrap_or_default();
-    audit::record_write(
+    write_rtl(
         app,
-        &session.env,
         audit::action::RTL_CREATE,
-        &target,
+        None,
         fields,
-        &result,
-        |r| Some(r.status.as_str().to_string()),
+        |client| async move { client.create_rtl(&new).await },
     )
-    .await;
-    result
+    .await
 }
 
 pub async fn set_status(app: &App, id: String, status: String) -> AppResult<RequestToLink> {
-    let session = app.session();
     let fields = serde_json::json!({ "status": status });
-    let result = async {
-        ensure_writable(app, &session)?;
-        let rtl = session
-            .biller()?
-            .set_status(&id, &RtlStatus::parse(&status))
-            .await
-            .map_err(write_error)?;
-        store(app, &session.env.id, rtl.clone()).await;
-        Ok(rtl)
-    }
-    .await;
-    audit::record_write(
+    let rtl_id = id.clone();
+    write_rtl(
         app,
-        &session.env,
         audit::action::RTL_STATUS,
-        &id,
+        Some(&id),
         fields,
-        &result,
-        |r| Some(r.status.as_str().to_string()),
+        |client| async move { client.set_status(&rtl_id, &RtlStatus::parse(&status)).await },
     )
-    .await;
-    result
+    .await
 }
 
 pub async fn cancel(app: &App, id: String, reason: Option<String>) -> AppResult<RequestToLink> {
-    let session = app.session();
     let fields = serde_json::json!({ "reason": reason });
-    let result = async {
-        ensure_writable(app, &session)?;
-        let rtl = session
-            .biller()?
-            .cancel(&id, reason.as_deref())
-            .await
-            .map_err(write_error)?;
-        store(app, &session.env.id, rtl.clone()).await;
-        Ok(rtl)
-    }
-    .await;
-    audit::record_write(
+    let rtl_id = id.clone();
+    write_rtl(
         app,
-        &session.env,
         audit::action::RTL_CANCEL,
-        &id,
+        Some(&id),
         fields,
-        &result,
-        |r| Some(r.status.as_str().to_string()),
+        |client| async move { client.cancel(&rtl_id, reason.as_deref()).await },
     )
-    .await;
-    result
+    .await
 }
 
 pub async fn proceed(app: &App, id: String) -> AppResult<ProceedResult> {

@@ -2,53 +2,34 @@
 
 use rusqlite::Connection;
 
+use crate::sqlite::{self, Migration};
+
 use super::JournalError;
 
-/// `(version, SQL)`, in order. A released migration is never edited: a change
-/// is a new file with the next number.
-pub const MIGRATIONS: &[(u32, &str)] = &[
-    (1, include_str!("migrations/0001_refunds.sql")),
-    (2, include_str!("migrations/0002_audit_and_webhooks.sql")),
+/// In order; see `crate::sqlite::Migration`.
+pub const MIGRATIONS: &[Migration<JournalError>] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_refunds.sql"),
+        then: None,
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_audit_and_webhooks.sql"),
+        then: None,
+    },
 ];
 
 pub const LATEST_VERSION: u32 = 2;
 
-fn current_version(conn: &Connection) -> Result<u32, JournalError> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_version (
-             version INTEGER NOT NULL PRIMARY KEY,
-             applied_at TEXT NOT NULL
-         )",
-    )?;
-    let v: Option<u32> =
-        conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
-    Ok(v.unwrap_or(0))
-}
-
-/// Brings the file to `target`, one migration per transaction. A file from a
-/// newer Linkdesk is refused rather than guessed at. Public so tests can build
-/// files at every earlier version.
+/// Brings the file to `target`. Public so tests can build files at every
+/// earlier version.
 pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, JournalError> {
-    let mut version = current_version(conn)?;
-    if version > LATEST_VERSION {
-        return Err(JournalError::Data(format!(
-            "the journal has schema version {version}, newer than this Linkdesk ({LATEST_VERSION})"
-        )));
-    }
-    for (number, sql) in MIGRATIONS {
-        if *number <= version || *number > target {
-            continue;
-        }
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.execute(
-            "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
-            rusqlite::params![number, super::now()],
-        )?;
-        tx.commit()?;
-        version = *number;
-    }
-    Ok(version)
+    sqlite::migrate_to(conn, MIGRATIONS, target, |found, latest| {
+        JournalError::Data(format!(
+            "the journal has schema version {found}, newer than this Linkdesk ({latest})"
+        ))
+    })
 }
 
 #[cfg(test)]

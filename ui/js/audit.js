@@ -2,10 +2,9 @@
 // environment and date, exported as CSV.
 
 import { call } from "./api.js";
-import { h, $ } from "./dom.js";
+import { h, $, fill } from "./dom.js";
 import { dateTime, num } from "./format.js";
 import { showError, hideError, toast } from "./ui.js";
-import { fill } from "./money.js";
 
 const LIMIT = 50;
 const state = { offset: 0, total: 0 };

@@ -1,60 +1,27 @@
 // The customers view (Link Money console): look up a customer by ID, see their
 // accounts and verified accounts, and refund them.
 
-import { call } from "./api.js";
-import { h, $ } from "./dom.js";
-import { dateTime, clock } from "./format.js";
-import { showError, hideError, badge, copyButton } from "./ui.js";
+import { h, fill } from "./dom.js";
+import { dateTime } from "./format.js";
+import { badge, copyButton } from "./ui.js";
 import { shell } from "./shell.js";
-import { formatCents, field, lookupBar, recentList, fill } from "./money.js";
+import { formatCents, field, lookupView, cachedNote } from "./money.js";
 import { openRefund } from "./refunds.js";
 
-const state = { id: null, res: null, seq: 0, env: null };
-let els = null;
+let view = null;
 
 export function init() {
-  const section = $("#view-customers");
-  const { input, bar } = lookupBar({ placeholder: "Customer ID", testid: "customer-lookup", onLookup: (id) => openRecord(id) });
-  const detail = h("div", { class: "money-detail", testid: "customer-detail", hidden: true });
-  const recent = h("div", { class: "recent-pane" });
-  section.append(
-    h("div", { class: "toolbar" }, h("h1", { class: "view-title" }, "Customers"), h("div", { class: "toolbar-spacer" }), bar),
-    h("div", { class: "money-split" }, h("aside", { class: "recent-wrap" }, h("div", { class: "section-title" }, "Recent"), recent), detail),
-  );
-  els = { input, detail, recent };
+  view = lookupView({
+    section: "#view-customers", title: "Customers", kind: "customer", placeholder: "Customer ID",
+    testid: "customer", command: "lm_customer", render, refundButton: "customer-refund",
+  });
 }
 
-async function loadRecent() {
-  try {
-    const items = await call("lm_recent", { limit: 50 });
-    fill(els.recent, recentList(items, "customer", (id) => openRecord(id)));
-  } catch (err) {
-    fill(els.recent, h("div", { class: "empty small" }, err.message));
-  }
-}
+export const openRecord = (id) => view.open(id);
+export const refresh = () => view.refresh();
+export const onKey = (e) => view.onKey(e);
 
-export async function openRecord(id) {
-  const seq = ++state.seq;
-  state.id = id;
-  els.input.value = id;
-  els.detail.hidden = false;
-  fill(els.detail, h("div", { class: "empty", testid: "customer-loading" }, `Looking up ${id}…`));
-  try {
-    const res = await call("lm_customer", { id });
-    if (seq !== state.seq) return;
-    hideError();
-    state.res = res;
-    shell.setSource(res);
-    render(res);
-  } catch (err) {
-    if (seq !== state.seq) return;
-    fill(els.detail, h("div", { class: "empty", testid: "customer-error" }, err.message));
-    showError(err);
-  }
-  loadRecent();
-}
-
-function render(res) {
+function render(res, detail) {
   const v = res.data;
   const c = v.customer;
   const preferred = c.accountDetails;
@@ -62,7 +29,7 @@ function render(res) {
     class: "primary", testid: "customer-refund", disabled: !!v.refundBlock || shell.writesLocked(),
     title: v.refundBlock || "Refund this customer", onclick: () => openRefund(c.id, null),
   }, "Refund…");
-  fill(els.detail,
+  fill(detail,
     h("div", { class: "detail-head" },
       h("h2", { testid: "customer-name" }, v.name), badge(c.customerStatus, "customer-status"),
       h("span", { class: "spacer" }), refund),
@@ -82,7 +49,7 @@ function render(res) {
     verifiedTable(v.verifiedAccounts, v.verifiedNote),
     h("div", { class: "section-title" }, "Transactions seen by Linkdesk"),
     transactionsTable(v.transactions),
-    res.source === "cache" ? h("div", { class: "banner offline", testid: "customer-cached" }, `From the local cache${res.cachedAt ? `, fetched at ${clock(res.cachedAt)}` : ""}.`) : null,
+    cachedNote(res, "customer-cached"),
   );
 }
 
@@ -143,30 +110,4 @@ function transactionsTable(lines) {
       h("td", { class: "num" }, formatCents(t.amountCents, t.currency)),
       h("td", {}, dateTime(t.creationDate)),
     )))));
-}
-
-export function refresh() {
-  const env = shell.info?.environment.id;
-  if (state.env !== null && env !== state.env) {
-    state.id = null;
-    state.res = null;
-    els.detail.hidden = true;
-    els.input.value = "";
-  }
-  state.env = env;
-  loadRecent();
-  if (state.id) openRecord(state.id);
-}
-
-export function onKey(e) {
-  switch (e.key) {
-    case "/": els.input.focus(); els.input.select(); return true;
-    case "Escape": if (!els.detail.hidden) { els.detail.hidden = true; state.id = null; return true; } return false;
-    case "r": {
-      const b = els.detail.querySelector("[data-testid=customer-refund]");
-      if (b && !b.disabled) { b.click(); return true; }
-      return false;
-    }
-    default: return false;
-  }
 }

@@ -31,6 +31,11 @@ function appendList(el, children) {
   }
 }
 
+/** Replaces the children of `el` (null and false are skipped). */
+export function fill(el, ...children) {
+  return append(clear(el), ...children);
+}
+
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;

@@ -1,6 +1,10 @@
 // Money as people read it, from whole cents: never float arithmetic.
 
-import { h } from "./dom.js";
+import { call } from "./api.js";
+import { h, $, fill } from "./dom.js";
+import { clock } from "./format.js";
+import { showError, hideError } from "./ui.js";
+import { shell } from "./shell.js";
 
 const grouping = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
@@ -52,13 +56,81 @@ export function recentList(items, kind, onOpen) {
       ))));
 }
 
-/** Empties `el` and appends the children, flattened, skipping null and false
- * (the DOM's own `append` would print them as "null" and "[object …]"). */
-export function fill(el, ...children) {
-  while (el.firstChild) el.removeChild(el.firstChild);
-  for (const child of children.flat(Infinity)) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+/** "From the local cache, fetched at 14:02." under a record answered offline. */
+export function cachedNote(res, testid) {
+  if (res.source !== "cache") return null;
+  return h("div", { class: "banner offline", testid }, `From the local cache${res.cachedAt ? `, fetched at ${clock(res.cachedAt)}` : ""}.`);
+}
+
+/**
+ * What the customer, transaction and payout views share: a title, a lookup
+ * box, the "Recent" list of that kind (from the cache) and a detail area.
+ * `command` fetches one record by ID; `render(res, detail)` draws it.
+ */
+export function lookupView({ section, title, kind, placeholder, testid, command, render, refundButton }) {
+  const state = { id: null, seq: 0, env: null };
+  const { input, bar } = lookupBar({ placeholder, testid: `${testid}-lookup`, onLookup: (id) => open(id) });
+  const detail = h("div", { class: "money-detail", testid: `${testid}-detail`, hidden: true });
+  const recent = h("div", { class: "recent-pane" });
+  $(section).append(
+    h("div", { class: "toolbar" }, h("h1", { class: "view-title" }, title), h("div", { class: "toolbar-spacer" }), bar),
+    h("div", { class: "money-split" }, h("aside", { class: "recent-wrap" }, h("div", { class: "section-title" }, "Recent"), recent), detail),
+  );
+
+  async function loadRecent() {
+    try {
+      const items = await call("lm_recent", { limit: 50 });
+      fill(recent, recentList(items, kind, (id) => open(id)));
+    } catch (err) {
+      fill(recent, h("div", { class: "empty small" }, err.message));
+    }
   }
-  return el;
+
+  async function open(id) {
+    const seq = ++state.seq;
+    state.id = id;
+    input.value = id;
+    detail.hidden = false;
+    fill(detail, h("div", { class: "empty", testid: `${testid}-loading` }, `Looking up ${id}…`));
+    try {
+      const res = await call(command, { id });
+      if (seq !== state.seq) return;
+      hideError();
+      shell.setSource(res);
+      render(res, detail);
+    } catch (err) {
+      if (seq !== state.seq) return;
+      fill(detail, h("div", { class: "empty", testid: `${testid}-error` }, err.message));
+      showError(err);
+    }
+    loadRecent();
+  }
+
+  function refresh() {
+    const env = shell.info?.environment.id;
+    if (state.env !== null && env !== state.env) {
+      // Another environment: the record on screen belongs to the old one.
+      state.id = null;
+      detail.hidden = true;
+      input.value = "";
+    }
+    state.env = env;
+    loadRecent();
+    if (state.id) open(state.id);
+  }
+
+  function onKey(e) {
+    switch (e.key) {
+      case "/": input.focus(); input.select(); return true;
+      case "Escape": if (!detail.hidden) { detail.hidden = true; state.id = null; return true; } return false;
+      case "r": {
+        const b = refundButton && detail.querySelector(`[data-testid=${refundButton}]`);
+        if (b && !b.disabled) { b.click(); return true; }
+        return false;
+      }
+      default: return false;
+    }
+  }
+
+  return { open, refresh, onKey };
 }

@@ -4,11 +4,11 @@
 // a key twice, so this module only shows and confirms.
 
 import { call, listen } from "./api.js";
-import { h, clear, $ } from "./dom.js";
+import { h, clear, $, fill } from "./dom.js";
 import { dateTime } from "./format.js";
 import { showError, hideError, toast, badge, openDialog } from "./ui.js";
 import { shell } from "./shell.js";
-import { formatCents, parseCents, fill } from "./money.js";
+import { formatCents, parseCents } from "./money.js";
 
 const DESCRIPTOR = /^[A-Za-z0-9 ]{0,80}$/;
 const OPEN_STATES = ["SENDING", "UNRESOLVED"];

@@ -4,7 +4,7 @@
 import { call } from "./api.js";
 import { h, clear, $, debounce, append } from "./dom.js";
 import { num, dateTime, range, timeLeft, clock } from "./format.js";
-import { showError, hideError, toast, badge, copyButton, openDialog, confirmDialog } from "./ui.js";
+import { showError, hideError, toast, badge, copyButton, openDialog } from "./ui.js";
 import { shell } from "./shell.js";
 import * as sync from "./sync.js";
 

@@ -2,11 +2,10 @@
 // the OS keyring only) and unsubscribe.
 
 import { call } from "./api.js";
-import { h, $ } from "./dom.js";
+import { h, $, fill } from "./dom.js";
 import { dateTime } from "./format.js";
 import { showError, hideError, toast, confirmDialog } from "./ui.js";
 import { shell } from "./shell.js";
-import { fill } from "./money.js";
 
 let els = null;
 let options = { categories: [], events: [] };
