@@ -138,6 +138,32 @@ async fn sync_then_work_offline_and_export() {
         .expect("a status column");
     assert!(records[1..].iter().all(|r| r[status_col] == "PENDING"));
     app.screenshot("34-exported").await;
+
+    // Go to ID (Ctrl+K) finds a cached record by an ID prefix, still offline.
+    let first_id = app
+        .attr(&app.wait("[data-testid=rtl-row]").await, "data-id")
+        .await
+        .unwrap();
+    app.js(
+        "document.activeElement && document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: 'k', ctrlKey: true, bubbles: true}));",
+        vec![],
+    )
+    .await;
+    let input = app.wait("[data-testid=goto-input]").await;
+    app.type_into(&input, &first_id[..8]).await;
+    app.wait_js("a go-to result", &format!(
+        "[...document.querySelectorAll('[data-testid=goto-result]')].some(r => r.dataset.id === {})", json!(first_id)
+    )).await;
+    app.screenshot("35-go-to-id").await;
+    let hit = app
+        .wait(&format!(
+            "[data-testid=goto-result][data-id=\"{first_id}\"]"
+        ))
+        .await;
+    app.click(&hit).await;
+    app.wait_js("the record opened", &format!(
+        "!document.querySelector('[data-testid=rtl-detail]').hidden && document.querySelector('[data-testid=rtl-detail]').textContent.includes({})", json!(first_id)
+    )).await;
     assert!(
         app.js(
             "return document.querySelector('[data-testid=error-banner]').hidden;",
