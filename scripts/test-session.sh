@@ -28,4 +28,14 @@ trap cleanup EXIT
 export DISPLAY="$display"
 export LINKDESK_E2E=required
 
-cargo test --workspace "$@"
+# With no arguments: every unit, integration and end-to-end test (doc tests and
+# benchmarks are not tests here). Arguments pick a subset, e.g. --test e2e_rtl.
+[ $# -gt 0 ] || set -- --lib --bins --tests
+log="$HOME/cargo-test.log"
+status=0
+cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
+passed=$(grep '^test result:' "$log" | grep -o '[0-9]* passed' | awk '{s += $1} END {print s + 0}')
+failed=$(grep '^test result:' "$log" | grep -o '[0-9]* failed' | awk '{s += $1} END {print s + 0}')
+echo
+echo "linkdesk: $passed passed, $failed failed"
+exit "$status"
