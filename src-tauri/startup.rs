@@ -99,6 +99,19 @@ pub fn open_window(handle: &AppHandle, data_dir: &std::path::Path) -> tauri::Res
         .unwrap_or_default();
     tauri::WebviewWindowBuilder::from_config(handle, &config)?
         .data_directory(data_dir.join("webview"))
+        // The window never leaves the app: outside links go to the system
+        // browser through `open_external`.
+        .on_navigation(is_app_url)
         .build()?;
     Ok(())
+}
+
+/// The app's own pages: `tauri://localhost` (Linux, macOS) or
+/// `http(s)://tauri.localhost` (Windows).
+fn is_app_url(url: &url::Url) -> bool {
+    match url.scheme() {
+        "tauri" => true,
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
 }

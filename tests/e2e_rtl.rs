@@ -255,6 +255,17 @@ async fn rtl_console_in_the_window() {
     );
     app.screenshot("11-created").await;
 
+    // The window never navigates away from the app.
+    app.js(
+        "window.location.assign('http://127.0.0.1:9/elsewhere');",
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let protocol = app.js("return window.location.protocol;", vec![]).await;
+    assert_eq!(protocol, json!("tauri:"));
+    app.wait("[data-testid=rtl-row]").await;
+
     app.quit().await;
 }
 
