@@ -3,13 +3,16 @@
 
 use rusqlite::{params, Connection, Transaction};
 
+/// Rewrites data inside a migration's transaction.
+pub type Backfill<E> = fn(&Transaction) -> Result<(), E>;
+
 /// One step of a schema: SQL, then optionally data rewritten in Rust (where
 /// the app's own rules apply rather than SQLite's). A released migration is
 /// never edited: a change is a new step with the next number.
 pub struct Migration<E> {
     pub version: u32,
     pub sql: &'static str,
-    pub then: Option<fn(&Transaction) -> Result<(), E>>,
+    pub then: Option<Backfill<E>>,
 }
 
 /// The version recorded in the file; 0 for a new, empty file.
