@@ -15,7 +15,8 @@ sleep 1
 figures=()
 for i in $(seq "$runs"); do
   dir="$(mktemp -d)"
-  DISPLAY="$display" LINKDESK_DATA_DIR="$dir" dbus-run-session -- target/debug/linkdesk >"$dir/out.log" 2>&1 &
+  # Its own process group, so the app and the D-Bus helpers it starts all stop.
+  DISPLAY="$display" LINKDESK_DATA_DIR="$dir" setsid dbus-run-session -- target/debug/linkdesk >"$dir/out.log" 2>&1 &
   pid=$!
   ms=""
   for _ in $(seq 300); do
@@ -23,8 +24,9 @@ for i in $(seq "$runs"); do
     [ -n "$ms" ] && break
     sleep 0.1
   done
-  kill "$pid" 2>/dev/null || true
+  kill -TERM -- "-$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  kill -KILL -- "-$pid" 2>/dev/null || true
   rm -rf "$dir"
   echo "run $i: ${ms:-no rows within 30 s} ms"
   [ -n "$ms" ] && figures+=("$ms")
