@@ -29,15 +29,31 @@ pub struct Listed<T> {
     pub cached_at: Option<String>,
     /// Why the cache answered: the service's error, or "Work offline is on".
     pub reason: Option<String>,
+    /// True when the service could not be asked (unreachable, or Work offline):
+    /// the window says "Offline" and tries again by itself. A sort answered by
+    /// the cache is not offline.
+    pub offline: bool,
 }
 
 impl<T> Listed<T> {
-    fn live(data: T) -> Self {
+    pub fn live(data: T) -> Self {
         Self {
             data,
             source: Source::Live,
             cached_at: None,
             reason: None,
+            offline: false,
+        }
+    }
+
+    /// The cache answered because the service could not be asked.
+    pub fn offline(data: T, cached_at: Option<String>, reason: String) -> Self {
+        Self {
+            data,
+            source: Source::Cache,
+            cached_at,
+            reason: Some(reason),
+            offline: true,
         }
     }
 }
@@ -71,7 +87,7 @@ pub async fn list(
     } else if app.work_offline() {
         "Work offline is on".to_string()
     } else {
-        "Sorted from the local cache".to_string()
+        String::new()
     };
     let cache = app.cache.clone();
     let (data, cached_at) = blocking(move || {
@@ -82,12 +98,17 @@ pub async fn list(
         Ok((page, at))
     })
     .await?;
-    Ok(Listed {
-        data,
-        source: Source::Cache,
-        cached_at,
-        reason: Some(reason),
-    })
+    if reason.is_empty() {
+        // Sorted by a column: the cache answered, but nothing is offline.
+        return Ok(Listed {
+            data,
+            source: Source::Cache,
+            cached_at,
+            reason: None,
+            offline: false,
+        });
+    }
+    Ok(Listed::offline(data, cached_at, reason))
 }
 
 /// The cache reports an invalid filter value as data; the user sees it as input.
@@ -139,12 +160,7 @@ pub async fn get(app: &App, id: String) -> AppResult<Listed<RtlDetail>> {
     let found =
         blocking(move || Ok((cache.get_rtl(&env, &lookup)?, cache.rtls_fetched_at(&env)?))).await?;
     match found {
-        (Some(rtl), cached_at) => Ok(Listed {
-            data: rtl.into(),
-            source: Source::Cache,
-            cached_at,
-            reason: Some(reason),
-        }),
+        (Some(rtl), cached_at) => Ok(Listed::offline(rtl.into(), cached_at, reason)),
         (None, _) => Err(AppError::new(
             ErrorCode::Offline,
             format!("{reason}. {id} is not in the local cache."),
@@ -173,12 +189,7 @@ pub async fn billers(app: &App) -> AppResult<Listed<Vec<Biller>>> {
     };
     let cache = app.cache.clone();
     let data = blocking(move || Ok(cache.list_billers(&env)?)).await?;
-    Ok(Listed {
-        data,
-        source: Source::Cache,
-        cached_at: None,
-        reason: Some(reason),
-    })
+    Ok(Listed::offline(data, None, reason))
 }
 
 /// Writes are never queued and never sent to a locked production environment:

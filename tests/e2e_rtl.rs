@@ -255,6 +255,25 @@ async fn rtl_console_in_the_window() {
     );
     app.screenshot("11-created").await;
 
+    // Sorting by a column is answered by the cache, but nothing is offline.
+    let header = app.wait("th[data-sort=client_user_id]").await;
+    app.click(&header).await;
+    app.wait_js(
+        "sorted",
+        "document.querySelector('th[data-sort=client_user_id]').classList.contains('sorted-asc')",
+    )
+    .await;
+    let conn = app.text(&app.wait("[data-testid=conn-status]").await).await;
+    assert_eq!(conn, "Online");
+    assert_eq!(
+        app.js(
+            "return document.querySelector('[data-testid=offline-banner]').hidden;",
+            vec![]
+        )
+        .await,
+        json!(true)
+    );
+
     // The window never navigates away from the app.
     app.js(
         "window.location.assign('http://127.0.0.1:9/elsewhere');",

@@ -12,7 +12,7 @@ use crate::linkmoney::{
     AccountDetails, Customer, CustomerAccounts, Fetched, Payout, Transaction, VerifiedAccount,
     VerifiedAccounts,
 };
-use crate::rtls::{Listed, Source};
+use crate::rtls::Listed;
 
 use super::views::{cents, money_label, payout_view};
 pub use super::views::{CustomerView, PayoutView, TransactionLine, TransactionView};
@@ -104,7 +104,7 @@ pub async fn customer(app: &App, id: String) -> AppResult<Listed<CustomerView>> 
                         (verified.map(|v| v.accounts), verified_note),
                     )
                     .await;
-                    return Ok(live(view));
+                    return Ok(Listed::live(view));
                 }
                 Err(e) if e.is_unreachable() => e.message,
                 Err(e) => return Err(e),
@@ -145,12 +145,7 @@ pub async fn customer(app: &App, id: String) -> AppResult<Listed<CustomerView>> 
     let name = customer_name(&customer);
     remember(app, &env, vec![], Some((RecordKind::Customer, id, name))).await;
     let view = customer_view(app, &session, customer, accounts, verified).await;
-    Ok(Listed {
-        data: view,
-        source: Source::Cache,
-        cached_at: Some(cached_at),
-        reason: Some(reason),
-    })
+    Ok(Listed::offline(view, Some(cached_at), reason))
 }
 
 /// One of the customer's sub-answers: the value (cached as it came) or a note
@@ -168,15 +163,6 @@ fn part<T>(
         }
         Err(e) if e.code == ErrorCode::NotFound => (None, Some("None on record".into())),
         Err(e) => (None, Some(e.message)),
-    }
-}
-
-fn live<T>(data: T) -> Listed<T> {
-    Listed {
-        data,
-        source: Source::Live,
-        cached_at: None,
-        reason: None,
     }
 }
 
@@ -302,13 +288,8 @@ pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionV
         refunds,
     };
     Ok(match listed_source {
-        None => live(view),
-        Some(reason) => Listed {
-            data: view,
-            source: Source::Cache,
-            cached_at,
-            reason: Some(reason),
-        },
+        None => Listed::live(view),
+        Some(reason) => Listed::offline(view, cached_at, reason),
     })
 }
 
@@ -365,7 +346,7 @@ pub async fn payout(app: &App, id: String) -> AppResult<Listed<PayoutView>> {
                     Some((RecordKind::Payout, id, label)),
                 )
                 .await;
-                return Ok(live(payout_view(p.value)));
+                return Ok(Listed::live(payout_view(p.value)));
             }
             Err(e) if e.is_unreachable() => e.message,
             Err(e) => return Err(e),
@@ -380,12 +361,7 @@ pub async fn payout(app: &App, id: String) -> AppResult<Listed<PayoutView>> {
     let payout: Payout = parse("payout", body)?;
     let label = money_label(&payout.amount, &payout.payout_status);
     remember(app, &env, vec![], Some((RecordKind::Payout, id, label))).await;
-    Ok(Listed {
-        data: payout_view(payout),
-        source: Source::Cache,
-        cached_at: Some(at),
-        reason: Some(reason),
-    })
+    Ok(Listed::offline(payout_view(payout), Some(at), reason))
 }
 
 /// What was looked up lately in the active environment, newest first; answered

@@ -3,9 +3,9 @@
 
 import { h, fill } from "./dom.js";
 import { dateTime } from "./format.js";
-import { badge, copyButton } from "./ui.js";
+import { badge, copyButton, cachedNote } from "./ui.js";
 import { shell } from "./shell.js";
-import { formatCents, field, lookupView, cachedNote } from "./money.js";
+import { formatCents, field, lookupView } from "./money.js";
 import { openRefund } from "./refunds.js";
 
 let view = null;

@@ -2,7 +2,6 @@
 
 import { call } from "./api.js";
 import { h, $, fill } from "./dom.js";
-import { clock } from "./format.js";
 import { showError, hideError } from "./ui.js";
 import { shell } from "./shell.js";
 
@@ -54,12 +53,6 @@ export function recentList(items, kind, onOpen) {
         h("span", { class: "mono recent-id" }, i.id),
         h("span", { class: "recent-label" }, i.label || ""),
       ))));
-}
-
-/** "From the local cache, fetched at 14:02." under a record answered offline. */
-export function cachedNote(res, testid) {
-  if (res.source !== "cache") return null;
-  return h("div", { class: "banner offline", testid }, `From the local cache${res.cachedAt ? `, fetched at ${clock(res.cachedAt)}` : ""}.`);
 }
 
 /**

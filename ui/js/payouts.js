@@ -3,8 +3,8 @@
 
 import { h, fill } from "./dom.js";
 import { dateTime } from "./format.js";
-import { badge, copyButton } from "./ui.js";
-import { formatCents, field, lookupView, cachedNote } from "./money.js";
+import { badge, copyButton, cachedNote } from "./ui.js";
+import { formatCents, field, lookupView } from "./money.js";
 
 let view = null;
 

@@ -3,8 +3,8 @@
 
 import { call } from "./api.js";
 import { h, clear, $, debounce, append } from "./dom.js";
-import { num, dateTime, range, timeLeft, clock } from "./format.js";
-import { showError, hideError, toast, badge, copyButton, openDialog } from "./ui.js";
+import { num, dateTime, range, timeLeft } from "./format.js";
+import { showError, hideError, toast, badge, copyButton, openDialog, cachedNote } from "./ui.js";
 import { shell } from "./shell.js";
 import * as sync from "./sync.js";
 
@@ -72,7 +72,7 @@ export async function load() {
     state.total = res.data.total;
     state.selected = Math.min(state.selected, state.items.length - 1);
     shell.setSource(res);
-    if (res.source === "cache" && !shell.workOffline) {
+    if (res.offline && !shell.workOffline) {
       // Go back online by ourselves as soon as the service answers again.
       state.retryTimer = setTimeout(load, 5000);
     }
@@ -177,7 +177,7 @@ function field(label, value, { mono = false, copy = false, node = null } = {}) {
 function renderDetail(res) {
   const { rtl, canCancel, canProceed, nextStatuses } = res.data;
   const locked = shell.writesLocked();
-  const offline = res.source === "cache" || shell.workOffline;
+  const offline = res.offline || shell.workOffline;
   const writeBlock = locked ? "Production is locked: unlock writes first" : offline ? "Offline: changes are not queued" : "";
   const pane = clear($("#rtl-detail"));
   const billerName = rtl.biller_id ? state.billers.get(rtl.biller_id) : null;
@@ -214,7 +214,7 @@ function renderDetail(res) {
       h("button", { testid: "rtl-proceed", disabled: !canProceed || !!writeBlock, title: writeBlock || (canProceed ? "Create a link token and session URL" : `A ${rtl.status} request cannot proceed`), onclick: () => proceed(rtl) }, "Proceed to link"),
       statusSelect, applyStatus,
     ),
-    res.source === "cache" ? h("div", { class: "banner offline" }, `From the local cache${res.cachedAt ? `, fetched at ${clock(res.cachedAt)}` : ""}.`) : null,
+    cachedNote(res, "rtl-cached"),
   );
 }
 

@@ -103,7 +103,7 @@ export const shell = {
   setSource(res) {
     const conn = $("#conn-status");
     const banner = $("#offline-banner");
-    if (res.source === "cache") {
+    if (res.offline) {
       conn.textContent = this.workOffline ? "Working offline" : "Offline";
       conn.className = "conn offline";
       const at = res.cachedAt ? ` cached at ${clock(res.cachedAt)}` : " from the local cache";

@@ -3,7 +3,7 @@
 
 import { call } from "./api.js";
 import { h, clear, $ } from "./dom.js";
-import { statusClass } from "./format.js";
+import { statusClass, clock } from "./format.js";
 
 let retryTimer = null;
 
@@ -98,4 +98,10 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
 
 export function confirmDialog(title, message, okLabel = "Confirm", okClass = "primary") {
   return openDialog({ title, body: h("p", {}, message), okLabel, okClass });
+}
+
+/** "From the local cache, fetched at 14:02." under a record answered offline. */
+export function cachedNote(res, testid) {
+  if (res.source !== "cache") return null;
+  return h("div", { class: "banner offline", testid }, `From the local cache${res.cachedAt ? `, fetched at ${clock(res.cachedAt)}` : ""}.`);
 }
