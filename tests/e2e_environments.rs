@@ -235,3 +235,74 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_keyring_secrets_are_refused_and_never_stored() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    // A session bus that does not exist: no Secret Service for this app.
+    let app = App::launch(&[
+        (
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/bus".into(),
+        ),
+        ("LINKDESK_SANDBOX_OPTS", "--no-rate-limit".into()),
+    ])
+    .await;
+    app.wait("[data-testid=rtl-row]").await;
+    let nav = app.wait("[data-testid=nav-settings]").await;
+    app.click(&nav).await;
+    let problem = app.wait("[data-testid=keyring-problem]").await;
+    let text = app.text(&problem).await;
+    assert!(text.contains("keyring is not available"), "{text}");
+    assert!(
+        text.contains("nothing is ever stored in plain text"),
+        "{text}"
+    );
+    app.screenshot("25-no-keyring").await;
+
+    // Saving an environment with a secret is refused; nothing is written.
+    add_environment_expecting_error(&app, "No keyring env").await;
+    let cards = app
+        .js(
+            "return document.querySelectorAll('[data-testid=env-card]').length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(cards, json!(1), "only the built-in sandbox");
+    let data_dir = app.data_dir.path().to_path_buf();
+    app.quit().await;
+    for entry in walk(&data_dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !bytes
+                .windows(BILLER_SECRET.len())
+                .any(|w| w == BILLER_SECRET.as_bytes()),
+            "a secret was written to {}",
+            entry.display()
+        );
+    }
+}
+
+async fn add_environment_expecting_error(app: &App, name: &str) {
+    let add = app.wait("[data-testid=env-add]").await;
+    app.click(&add).await;
+    for (field, value) in [
+        ("name", name),
+        ("billerUrl", "https://sandbox.api.billerapi.com"),
+        ("linkmoneyUrl", "https://api.link-sandbox.money"),
+        ("billerClientId", "client_x"),
+        ("billerClientSecret", BILLER_SECRET),
+    ] {
+        let input = app.wait(&format!("[data-testid=env-{field}]")).await;
+        app.type_into(&input, value).await;
+    }
+    let ok = app.wait("[data-testid=confirm-ok]").await;
+    app.click(&ok).await;
+    app.wait_until("[data-testid=dialog-error]", |t| t.contains("keyring"))
+        .await;
+    let cancel = app.wait("[data-testid=confirm-cancel]").await;
+    app.click(&cancel).await;
+}
