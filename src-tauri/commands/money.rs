@@ -1,11 +1,13 @@
 //! The Link Money console: lookups, refunds, webhooks and the audit log.
 
-use tauri::State;
+use tauri::{AppHandle, State};
+
+use super::on_blocking_thread;
 
 use crate::app::App;
-use crate::audit::{self, action};
+use crate::audit;
 use crate::cache::Lookup;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::journal::{AuditFacets, AuditFilter, AuditPage, RefundRow, WebhookRow};
 use crate::money::webhooks::{self, SubscribeInput, WebhookList};
 use crate::money::{lookups, refunds, CustomerView, PayoutView, TransactionView};
@@ -73,32 +75,13 @@ pub async fn refund_unresolved(app: State<'_, App>) -> AppResult<Vec<RefundRow>>
 
 /// The confirmation threshold in cents.
 #[tauri::command]
-pub fn refund_threshold(app: State<'_, App>) -> AppResult<i64> {
-    Ok(app.journal.threshold_cents()?)
+pub async fn refund_threshold(handle: AppHandle) -> AppResult<i64> {
+    on_blocking_thread(handle, |app| Ok(app.journal.threshold_cents()?)).await
 }
 
 #[tauri::command]
-pub fn set_refund_threshold(app: State<'_, App>, amount: String) -> AppResult<i64> {
-    let session = app.session();
-    let result = crate::linkmoney::parse_amount(&amount).and_then(|cents| {
-        app.journal
-            .set_threshold_cents(cents)
-            .map(|_| cents)
-            .map_err(AppError::from)
-    });
-    audit::record(
-        &app.journal,
-        audit::entry(
-            &session.env.id,
-            &session.env.name,
-            action::REFUND_THRESHOLD,
-            "refund confirmation threshold",
-            serde_json::json!({ "amount": amount.trim() }),
-            &result,
-            |c| Some(crate::linkmoney::format_cents(*c)),
-        ),
-    );
-    result
+pub async fn set_refund_threshold(handle: AppHandle, amount: String) -> AppResult<i64> {
+    on_blocking_thread(handle, move |app| refunds::set_threshold(app, &amount)).await
 }
 
 #[tauri::command]

@@ -1,28 +1,29 @@
-use tauri::State;
+use tauri::{AppHandle, State};
 
+use super::on_blocking_thread;
 use crate::app::App;
 use crate::environments::Environment;
 use crate::error::AppResult;
 use crate::settings::{self, EnvInput, Service, SettingsView};
 
 #[tauri::command]
-pub fn settings_view(app: State<'_, App>) -> SettingsView {
-    settings::view(&app)
+pub async fn settings_view(handle: AppHandle) -> AppResult<SettingsView> {
+    on_blocking_thread(handle, |app| Ok(settings::view(app))).await
 }
 
 #[tauri::command]
-pub fn save_environment(app: State<'_, App>, input: EnvInput) -> AppResult<Environment> {
-    settings::save(&app, input)
+pub async fn save_environment(handle: AppHandle, input: EnvInput) -> AppResult<Environment> {
+    on_blocking_thread(handle, move |app| settings::save(app, input)).await
 }
 
 #[tauri::command]
-pub fn delete_environment(app: State<'_, App>, id: String) -> AppResult<()> {
-    settings::delete(&app, &id)
+pub async fn delete_environment(handle: AppHandle, id: String) -> AppResult<()> {
+    on_blocking_thread(handle, move |app| settings::delete(app, &id)).await
 }
 
 #[tauri::command]
-pub fn clear_secret(app: State<'_, App>, id: String, service: Service) -> AppResult<()> {
-    settings::clear_secret(&app, &id, service)
+pub async fn clear_secret(handle: AppHandle, id: String, service: Service) -> AppResult<()> {
+    on_blocking_thread(handle, move |app| settings::clear_secret(app, &id, service)).await
 }
 
 #[tauri::command]
@@ -35,13 +36,13 @@ pub async fn test_connection(
 }
 
 #[tauri::command]
-pub fn switch_environment(app: State<'_, App>, id: String) -> AppResult<()> {
-    app.switch(&id)
+pub async fn switch_environment(handle: AppHandle, id: String) -> AppResult<()> {
+    on_blocking_thread(handle, move |app| app.switch(&id)).await
 }
 
 #[tauri::command]
-pub fn unlock_writes(app: State<'_, App>, typed: String) -> AppResult<()> {
-    settings::unlock(&app, &typed)
+pub async fn unlock_writes(handle: AppHandle, typed: String) -> AppResult<()> {
+    on_blocking_thread(handle, move |app| settings::unlock(app, &typed)).await
 }
 
 #[tauri::command]

@@ -399,3 +399,27 @@ pub async fn open_refunds(ctx: &RefundContext) -> AppResult<Vec<RefundRow>> {
     ctx.ensure_journal()?;
     journal_call(&ctx.journal, |j| j.open_refunds()).await
 }
+
+/// Sets the amount above which a refund must be typed again; audited.
+pub fn set_threshold(app: &App, amount: &str) -> AppResult<i64> {
+    let session = app.session();
+    let result = crate::linkmoney::parse_amount(amount).and_then(|cents| {
+        app.journal
+            .set_threshold_cents(cents)
+            .map(|_| cents)
+            .map_err(AppError::from)
+    });
+    audit::record(
+        &app.journal,
+        audit::entry(
+            &session.env.id,
+            &session.env.name,
+            audit::action::REFUND_THRESHOLD,
+            "refund confirmation threshold",
+            serde_json::json!({ "amount": amount.trim() }),
+            &result,
+            |c| Some(crate::linkmoney::format_cents(*c)),
+        ),
+    );
+    result
+}
