@@ -287,8 +287,9 @@ impl Service {
     }
 }
 
-/// Tries one real call with the environment's saved settings and secrets.
-pub async fn test_connection(app: &App, id: &str, service: Service) -> AppResult<String> {
+/// The session to test environment `id` with: the active one, or one built
+/// from the settings and the keyring (blocking: call it off the main thread).
+pub fn session_for(app: &App, id: &str) -> AppResult<Arc<Session>> {
     let active = app.session();
     let session = if active.env.id == id {
         active
@@ -300,6 +301,11 @@ pub async fn test_connection(app: &App, id: &str, service: Service) -> AppResult
         })?;
         Arc::new(Session::from_keyring(&app.http, env))
     };
+    Ok(session)
+}
+
+/// Tries one real call with the session's settings and secrets.
+pub async fn test_connection(session: &Session, service: Service) -> AppResult<String> {
     match service {
         Service::Biller => {
             let billers = session.biller()?.list_billers().await?;

@@ -27,12 +27,9 @@ pub async fn clear_secret(handle: AppHandle, id: String, service: Service) -> Ap
 }
 
 #[tauri::command]
-pub async fn test_connection(
-    app: State<'_, App>,
-    id: String,
-    service: Service,
-) -> AppResult<String> {
-    settings::test_connection(&app, &id, service).await
+pub async fn test_connection(handle: AppHandle, id: String, service: Service) -> AppResult<String> {
+    let session = on_blocking_thread(handle, move |app| settings::session_for(app, &id)).await?;
+    settings::test_connection(&session, service).await
 }
 
 #[tauri::command]
