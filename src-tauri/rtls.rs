@@ -58,6 +58,24 @@ impl<T> Listed<T> {
     }
 }
 
+/// Asks the service unless Work offline is on. `Ok(Ok(answer))`: it answered;
+/// `Ok(Err(reason))`: it could not be asked or reached (offline, timeout, 5xx
+/// after retries), so the caller answers from the cache and shows why; `Err`:
+/// any other failure (401, 404, 429…), shown as it is, never hidden by stale data.
+pub async fn ask_service<T>(
+    app: &App,
+    ask: impl std::future::Future<Output = AppResult<T>>,
+) -> AppResult<Result<T, String>> {
+    if app.work_offline() {
+        return Ok(Err("Work offline is on".to_string()));
+    }
+    match ask.await {
+        Ok(answer) => Ok(Ok(answer)),
+        Err(e) if e.is_unreachable() => Ok(Err(e.message)),
+        Err(e) => Err(e),
+    }
+}
+
 pub async fn list(
     app: &App,
     filter: RtlFilter,
@@ -68,26 +86,20 @@ pub async fn list(
     let session = app.session();
     let env = session.env.id.clone();
     // A sort other than the service's own order can only be answered locally.
-    let online = !app.work_offline() && sort.is_none();
-    let reason = if online {
-        match session.biller()?.list_rtls(&filter, page, limit).await {
+    let reason = if sort.is_some() && !app.work_offline() {
+        None
+    } else {
+        let asked = ask_service(app, async {
+            session.biller()?.list_rtls(&filter, page, limit).await
+        })
+        .await?;
+        match asked {
             Ok(page) => {
-                let cache = app.cache.clone();
-                let items = page.items.clone();
-                let env = env.clone();
-                // A cache failure must not hide a good live answer.
-                if let Err(e) = blocking(move || Ok(cache.upsert_rtls(&env, &items)?)).await {
-                    tracing::warn!(error = %e, "could not cache RTL page");
-                }
+                store(app, &env, page.items.clone()).await;
                 return Ok(Listed::live(page));
             }
-            Err(e) if e.is_unreachable() => e.message,
-            Err(e) => return Err(e),
+            Err(reason) => Some(reason),
         }
-    } else if app.work_offline() {
-        "Work offline is on".to_string()
-    } else {
-        String::new()
     };
     let cache = app.cache.clone();
     let (data, cached_at) = blocking(move || {
@@ -98,17 +110,17 @@ pub async fn list(
         Ok((page, at))
     })
     .await?;
-    if reason.is_empty() {
+    Ok(match reason {
+        Some(reason) => Listed::offline(data, cached_at, reason),
         // Sorted by a column: the cache answered, but nothing is offline.
-        return Ok(Listed {
+        None => Listed {
             data,
             source: Source::Cache,
             cached_at,
             reason: None,
             offline: false,
-        });
-    }
-    Ok(Listed::offline(data, cached_at, reason))
+        },
+    })
 }
 
 /// The cache reports an invalid filter value as data; the user sees it as input.
@@ -143,17 +155,12 @@ impl From<RequestToLink> for RtlDetail {
 pub async fn get(app: &App, id: String) -> AppResult<Listed<RtlDetail>> {
     let session = app.session();
     let env = session.env.id.clone();
-    let reason = if app.work_offline() {
-        "Work offline is on".to_string()
-    } else {
-        match session.biller()?.get_rtl(&id).await {
-            Ok(rtl) => {
-                store(app, &env, rtl.clone()).await;
-                return Ok(Listed::live(rtl.into()));
-            }
-            Err(e) if e.is_unreachable() => e.message,
-            Err(e) => return Err(e),
+    let reason = match ask_service(app, async { session.biller()?.get_rtl(&id).await }).await? {
+        Ok(rtl) => {
+            store(app, &env, vec![rtl.clone()]).await;
+            return Ok(Listed::live(rtl.into()));
         }
+        Err(reason) => reason,
     };
     let cache = app.cache.clone();
     let lookup = id.clone();
@@ -171,21 +178,17 @@ pub async fn get(app: &App, id: String) -> AppResult<Listed<RtlDetail>> {
 pub async fn billers(app: &App) -> AppResult<Listed<Vec<Biller>>> {
     let session = app.session();
     let env = session.env.id.clone();
-    let reason = if app.work_offline() {
-        "Work offline is on".to_string()
-    } else {
-        match session.biller()?.list_billers().await {
-            Ok(list) => {
-                let cache = app.cache.clone();
-                let items = list.clone();
-                if let Err(e) = blocking(move || Ok(cache.upsert_billers(&env, &items)?)).await {
-                    tracing::warn!(error = %e, "could not cache billers");
-                }
-                return Ok(Listed::live(list));
+    let reason = match ask_service(app, async { session.biller()?.list_billers().await }).await? {
+        Ok(list) => {
+            let cache = app.cache.clone();
+            let items = list.clone();
+            // A cache failure must not hide a good live answer.
+            if let Err(e) = blocking(move || Ok(cache.upsert_billers(&env, &items)?)).await {
+                tracing::warn!(error = %e, "could not cache billers");
             }
-            Err(e) if e.is_unreachable() => e.message,
-            Err(e) => return Err(e),
+            return Ok(Listed::live(list));
         }
+        Err(reason) => reason,
     };
     let cache = app.cache.clone();
     let data = blocking(move || Ok(cache.list_billers(&env)?)).await?;
@@ -226,11 +229,13 @@ fn write_error(e: AppError) -> AppError {
     }
 }
 
-async fn store(app: &App, env: &str, rtl: RequestToLink) {
+/// Caches what the service answered. A cache failure must not hide a good
+/// live answer: it is logged, not returned.
+async fn store(app: &App, env: &str, rtls: Vec<RequestToLink>) {
     let cache = app.cache.clone();
     let env = env.to_string();
-    if let Err(e) = blocking(move || Ok(cache.upsert_rtls(&env, &[rtl])?)).await {
-        tracing::warn!(error = %e, "could not cache RTL");
+    if let Err(e) = blocking(move || Ok(cache.upsert_rtls(&env, &rtls)?)).await {
+        tracing::warn!(error = %e, "could not cache RTLs");
     }
 }
 
@@ -251,7 +256,7 @@ where
     let result = async {
         ensure_writable(app, &session)?;
         let rtl = send(session.biller()?.clone()).await.map_err(write_error)?;
-        store(app, &session.env.id, rtl.clone()).await;
+        store(app, &session.env.id, vec![rtl.clone()]).await;
         Ok(rtl)
     }
     .await;
@@ -314,7 +319,7 @@ pub async fn proceed(app: &App, id: String) -> AppResult<ProceedResult> {
         let result = session.biller()?.proceed(&id).await.map_err(write_error)?;
         // The answer holds the token and URL; the record itself changed too.
         if let Ok(rtl) = session.biller()?.get_rtl(&id).await {
-            store(app, &session.env.id, rtl).await;
+            store(app, &session.env.id, vec![rtl]).await;
         }
         Ok(result)
     }

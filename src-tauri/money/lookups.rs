@@ -12,7 +12,7 @@ use crate::linkmoney::{
     AccountDetails, Customer, CustomerAccounts, Fetched, Payout, Transaction, VerifiedAccount,
     VerifiedAccounts,
 };
-use crate::rtls::Listed;
+use crate::rtls::{ask_service, Listed};
 
 use super::views::{cents, money_label, payout_view};
 pub use super::views::{CustomerView, PayoutView, TransactionLine, TransactionView};
@@ -59,11 +59,6 @@ fn not_cached(reason: &str, what: &str, id: &str) -> AppError {
     )
 }
 
-/// Why the service is not asked: "Work offline", or None to ask it.
-fn offline_reason(app: &App) -> Option<String> {
-    app.work_offline().then(|| "Work offline is on".to_string())
-}
-
 /// Why a refund would be refused now, before the customer is even looked at.
 fn write_block(app: &App, session: &crate::session::Session) -> Option<String> {
     crate::rtls::ensure_writable(app, session)
@@ -75,41 +70,38 @@ pub async fn customer(app: &App, id: String) -> AppResult<Listed<CustomerView>> 
     let id = typed_id("customer", &id)?;
     let session = app.session();
     let env = session.env.id.clone();
-    let reason = match offline_reason(app) {
-        Some(r) => r,
-        None => {
-            let lm = session.linkmoney()?;
-            match lm.get_customer(&id).await {
-                Ok(customer) => {
-                    let (accounts, verified) =
-                        tokio::join!(lm.get_accounts(&id), lm.get_verified_accounts(&id));
-                    let mut records = vec![(RecordKind::Customer, id.clone(), customer.raw)];
-                    let (accounts, accounts_note) =
-                        part(accounts, &mut records, RecordKind::CustomerAccounts, &id);
-                    let (verified, verified_note) =
-                        part(verified, &mut records, RecordKind::VerifiedAccounts, &id);
-                    let name = customer_name(&customer.value);
-                    remember(
-                        app,
-                        &env,
-                        records,
-                        Some((RecordKind::Customer, id.clone(), name)),
-                    )
-                    .await;
-                    let view = customer_view(
-                        app,
-                        &session,
-                        customer.value,
-                        (accounts.map(|a| a.account_details), accounts_note),
-                        (verified.map(|v| v.accounts), verified_note),
-                    )
-                    .await;
-                    return Ok(Listed::live(view));
-                }
-                Err(e) if e.is_unreachable() => e.message,
-                Err(e) => return Err(e),
-            }
-        }
+    let asked = ask_service(app, async {
+        let lm = session.linkmoney()?;
+        let customer = lm.get_customer(&id).await?;
+        let (accounts, verified) =
+            tokio::join!(lm.get_accounts(&id), lm.get_verified_accounts(&id));
+        let mut records = vec![(RecordKind::Customer, id.clone(), customer.raw)];
+        let (accounts, accounts_note) =
+            part(accounts, &mut records, RecordKind::CustomerAccounts, &id);
+        let (verified, verified_note) =
+            part(verified, &mut records, RecordKind::VerifiedAccounts, &id);
+        let name = customer_name(&customer.value);
+        remember(
+            app,
+            &env,
+            records,
+            Some((RecordKind::Customer, id.clone(), name)),
+        )
+        .await;
+        let view = customer_view(
+            app,
+            &session,
+            customer.value,
+            (accounts.map(|a| a.account_details), accounts_note),
+            (verified.map(|v| v.accounts), verified_note),
+        )
+        .await;
+        Ok(view)
+    })
+    .await?;
+    let reason = match asked {
+        Ok(view) => return Ok(Listed::live(view)),
+        Err(reason) => reason,
     };
     let cache = app.cache.clone();
     let (env2, id2) = (env.clone(), id.clone());
@@ -224,13 +216,13 @@ pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionV
     let id = typed_id("transaction", &id)?;
     let session = app.session();
     let env = session.env.id.clone();
-    let (transaction, source) = match offline_reason(app) {
-        Some(reason) => (None, Some(reason)),
-        None => match session.linkmoney()?.get_transaction(&id).await {
-            Ok(t) => (Some(t), None),
-            Err(e) if e.is_unreachable() => (None, Some(e.message)),
-            Err(e) => return Err(e),
-        },
+    let asked = ask_service(app, async {
+        session.linkmoney()?.get_transaction(&id).await
+    })
+    .await?;
+    let (transaction, source) = match asked {
+        Ok(t) => (Some(t), None),
+        Err(reason) => (None, Some(reason)),
     };
     let (value, listed_source, cached_at) = match (transaction, source) {
         (Some(t), _) => {
@@ -334,23 +326,20 @@ pub async fn payout(app: &App, id: String) -> AppResult<Listed<PayoutView>> {
     let id = typed_id("payout", &id)?;
     let session = app.session();
     let env = session.env.id.clone();
-    let reason = match offline_reason(app) {
-        Some(r) => r,
-        None => match session.linkmoney()?.get_payout(&id).await {
-            Ok(p) => {
-                let label = money_label(&p.value.amount, &p.value.payout_status);
-                remember(
-                    app,
-                    &env,
-                    vec![(RecordKind::Payout, id.clone(), p.raw)],
-                    Some((RecordKind::Payout, id, label)),
-                )
-                .await;
-                return Ok(Listed::live(payout_view(p.value)));
-            }
-            Err(e) if e.is_unreachable() => e.message,
-            Err(e) => return Err(e),
-        },
+    let asked = ask_service(app, async { session.linkmoney()?.get_payout(&id).await }).await?;
+    let reason = match asked {
+        Ok(p) => {
+            let label = money_label(&p.value.amount, &p.value.payout_status);
+            remember(
+                app,
+                &env,
+                vec![(RecordKind::Payout, id.clone(), p.raw)],
+                Some((RecordKind::Payout, id, label)),
+            )
+            .await;
+            return Ok(Listed::live(payout_view(p.value)));
+        }
+        Err(reason) => reason,
     };
     let cache = app.cache.clone();
     let (env2, id2) = (env.clone(), id.clone());
