@@ -166,6 +166,13 @@ pub async fn read_json<T: DeserializeOwned>(service: &str, resp: Response) -> Ap
 /// How many times an idempotent read is tried when the service is unreachable
 /// or answers 5xx, and the pause before each new attempt.
 pub const READ_ATTEMPTS: u32 = 3;
+
+/// Whether a failed read is worth another attempt: a refused connection or a
+/// 5xx often passes in a moment; a timeout already waited `REQUEST_TIMEOUT`,
+/// and waiting again would only keep the view from falling back to the cache.
+pub fn worth_retrying(e: &AppError) -> bool {
+    matches!(e.code, ErrorCode::Offline | ErrorCode::ServerError)
+}
 pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(200 * 2u64.pow(attempt))
 }

@@ -158,8 +158,9 @@ impl BillerClient {
             .header("Accept", "application/json")
     }
 
-    /// A read is retried on transport failures and 5xx with a short backoff;
-    /// a 429 is returned at once so the caller can show or honour Retry-After.
+    /// A read is retried on a refused connection or a 5xx with a short backoff
+    /// (`http::worth_retrying`); a timeout, or a 429 with its Retry-After, is
+    /// returned at once.
     async fn read<T: DeserializeOwned>(&self, build: impl Fn() -> RequestBuilder) -> AppResult<T> {
         let mut attempt = 0;
         loop {
@@ -168,7 +169,7 @@ impl BillerClient {
                 Err(e) => Err(http::transport_error(SERVICE, &e)),
             };
             match result {
-                Err(e) if e.is_unreachable() && attempt + 1 < http::READ_ATTEMPTS => {
+                Err(e) if http::worth_retrying(&e) && attempt + 1 < http::READ_ATTEMPTS => {
                     tokio::time::sleep(http::backoff(attempt)).await;
                     attempt += 1;
                 }

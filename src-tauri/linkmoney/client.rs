@@ -169,8 +169,9 @@ impl LinkMoneyClient {
         build(&token).send().await.map_err(SendError::Transport)
     }
 
-    /// A Link-Core read, retried with backoff when the service is unreachable
-    /// or answers 5xx; a 429 is returned at once with its Retry-After.
+    /// A Link-Core read, retried with backoff on a refused connection or a 5xx
+    /// (`http::worth_retrying`); a timeout, or a 429 with its Retry-After, is
+    /// returned at once.
     async fn read<T: DeserializeOwned>(&self, path: &str) -> AppResult<Fetched<T>> {
         let mut attempt = 0;
         loop {
@@ -182,7 +183,7 @@ impl LinkMoneyClient {
                 Err(e) => Err(e.into_app_error()),
             };
             match result {
-                Err(e) if e.is_unreachable() && attempt + 1 < http::READ_ATTEMPTS => {
+                Err(e) if http::worth_retrying(&e) && attempt + 1 < http::READ_ATTEMPTS => {
                     tokio::time::sleep(http::backoff(attempt)).await;
                     attempt += 1;
                 }
