@@ -33,6 +33,9 @@ pub enum ErrorCode {
     ProductionLocked,
     /// A write was refused because the app is offline (writes are never queued).
     OfflineWrite,
+    /// Another Linkdesk process holds this data folder's refund journal, so
+    /// this one neither sends nor resolves refunds.
+    JournalInUse,
     Internal,
 }
 

@@ -71,6 +71,7 @@ pub fn run() {
             commands::money::lm_payout,
             commands::money::lm_recent,
             commands::money::refund_open,
+            commands::money::refund_payments,
             commands::money::refund_submit,
             commands::money::refund_retry,
             commands::money::refund_discard,

@@ -215,7 +215,7 @@ async fn refund_a_payment_in_the_window() {
 #[allow(clippy::await_holding_lock)]
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unresolved_refund_is_shown_and_resolved_after_a_restart() {
-    use linkdesk::journal::{Draft, Journal, Sending};
+    use linkdesk::journal::{Draft, Journal, Sending, Target};
 
     if !e2e_enabled() {
         return;
@@ -224,19 +224,22 @@ async fn an_unresolved_refund_is_shown_and_resolved_after_a_restart() {
     let sandbox = money_support::start(|_| {}).await;
     let url = sandbox.url();
     let addr = sandbox.addr();
-    let customer = money_support::refundable_customer(&url, 0).await;
-    money_support::fund(&url, &customer, 500).await;
+    let (txn, customer, paid) = money_support::succeeded_payment(&url).await;
     let before = money_support::transaction_ids(&url).await;
 
     // What a run killed mid-refund leaves in the journal.
     let data = tempfile::tempdir().unwrap();
     let reference = format!("restart-e2e-{}", uuid::Uuid::new_v4().simple());
-    let key = uuid::Uuid::new_v4().to_string();
-    {
+    let client = money_support::client(&url);
+    let target = Target {
+        env_id: "embedded".into(),
+        linkmoney_url: client.base_url().into(),
+        merchant_id: client.merchant_id().into(),
+    };
+    let key = {
         let (journal, _) = Journal::open(data.path());
-        journal
+        let key = journal
             .insert_draft(&Draft {
-                request_key: key.clone(),
                 env_id: "embedded".into(),
                 env_name: "Sandbox (from environment variables)".into(),
                 env_kind: "sandbox".into(),
@@ -245,22 +248,26 @@ async fn an_unresolved_refund_is_shown_and_resolved_after_a_restart() {
                 customer_status: Some("ACTIVE".into()),
                 account_last_four: Some("0001".into()),
                 account_status: Some("ACTIVE".into()),
-                transaction_id: None,
-                cap_cents: None,
-                cap_scope: None,
+                transaction_id: txn.clone(),
+                payment_cents: paid,
+                linkmoney_url: target.linkmoney_url.clone(),
+                merchant_id: target.merchant_id.clone(),
             })
-            .unwrap();
+            .unwrap()
+            .request_key;
         let sending = Sending {
-            amount_cents: 77,
+            amount_cents: 1,
             client_reference_id: Some(reference.clone()),
             soft_descriptor: None,
         };
         journal
-            .begin_sending(&key, "embedded", &sending, None)
+            .begin_sending(&key, &target, &sending, paid)
             .unwrap()
             .unwrap();
         journal.start_attempt(&key).unwrap();
-    }
+        key
+    };
+    assert!(!key.is_empty());
 
     // Link Money is down when the app starts: the refund stays unresolved.
     sandbox.stop().await;

@@ -12,7 +12,7 @@ mod money_support;
 use linkdesk::biller::NewRtl;
 use linkdesk::environments::{EnvKind, Environment};
 use linkdesk::error::ErrorCode;
-use linkdesk::journal::{AuditFilter, RefundState, Sending};
+use linkdesk::journal::{AuditFilter, RefundState, Sending, Target};
 use linkdesk::linkmoney::{Scope, SubscriptionType};
 use linkdesk::money::webhooks::{self, SubscribeInput};
 use linkdesk::money::{lookups, refunds, RefundContext, RefundInput};
@@ -227,8 +227,12 @@ async fn unknown_statuses_are_shown_as_they_came_and_refused() {
         .data;
     assert_eq!(p.payout.payout_status.as_deref(), Some("REVERSED"));
 
+    assert!(t.refund_block.unwrap().contains("SETTLING"));
     let ctx = RefundContext::from_app(&app);
-    let err = refunds::open(&ctx, "cus_frozen", None).await.unwrap_err();
+    let err = refunds::open(&ctx, None, "txn_settling").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict);
+    assert!(err.message.contains("SETTLING"), "{}", err.message);
+    let err = refunds::open(&ctx, None, "txn_frozen_paid").await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
     assert!(err.message.contains("FROZEN"), "{}", err.message);
     assert_eq!(
@@ -270,10 +274,9 @@ async fn every_write_is_in_the_audit_log() {
     rtls::cancel(&app, rtl.id.clone(), None).await.unwrap_err();
 
     // A refund.
-    let customer = refundable_customer(&url, 0).await;
-    fund(&url, &customer, 1_000).await;
+    let (txn, customer, _) = succeeded_payment_of_at_least(&url, 250).await;
     let ctx = RefundContext::from_app(&app);
-    let dialog = refunds::open(&ctx, &customer, None).await.unwrap();
+    let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
     let row = refunds::submit(
         &ctx,
         RefundInput {
@@ -416,14 +419,13 @@ async fn every_write_is_in_the_audit_log() {
 async fn refunds_left_open_are_resolved_at_the_next_start() {
     let sandbox = start(|_| {}).await;
     let url = sandbox.url();
-    let customer = refundable_customer(&url, 0).await;
-    fund(&url, &customer, 500).await;
+    let (txn, _, _) = succeeded_payment(&url).await;
     let before = transaction_ids(&url).await;
     let dir = tempfile::tempdir().unwrap();
     let reference = format!("restart-{}", uuid::Uuid::new_v4().simple());
     let key = {
         let app = app_at(dir.path(), &url);
-        let dialog = refunds::open(&RefundContext::from_app(&app), &customer, None)
+        let dialog = refunds::open(&RefundContext::from_app(&app), None, &txn)
             .await
             .unwrap();
         // Journaled as SENDING, then the process ended: what a crash leaves.
@@ -432,8 +434,14 @@ async fn refunds_left_open_are_resolved_at_the_next_start() {
             client_reference_id: Some(reference.clone()),
             soft_descriptor: None,
         };
+        let client = app.session().linkmoney().unwrap().clone();
+        let target = Target {
+            env_id: "embedded".into(),
+            linkmoney_url: client.base_url().into(),
+            merchant_id: client.merchant_id().into(),
+        };
         app.journal
-            .begin_sending(&dialog.request_key, "embedded", &sending, None)
+            .begin_sending(&dialog.request_key, &target, &sending, dialog.payment_cents)
             .unwrap()
             .unwrap();
         dialog.request_key

@@ -1,8 +1,10 @@
 //! The refund journal over real HTTP to the sandbox and real SQLite files:
-//! validation, refusals made before any request, and refunds under faults —
-//! every answer dropped after the refund was made, and the app's process
-//! killed between the request and the answer. N refunds attempted must give
-//! exactly N refunds in the sandbox: none twice, none lost.
+//! validation, refusals made before any request, the payment's cap, and
+//! refunds under faults — every answer dropped after the refund was made,
+//! and the app's process killed between the request and the answer. N
+//! refunds attempted must give exactly N refunds in the sandbox: none twice,
+//! none lost. Two journals on one payment (two seats) and two processes on
+//! one journal never refund twice.
 
 mod money_support;
 
@@ -43,8 +45,14 @@ async fn a_refund_is_checked_before_it_is_sent_and_sent_once() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(dir.path(), session(&url, EnvKind::Sandbox));
 
-    let dialog = refunds::open(&ctx, &customer, Some(&txn)).await.unwrap();
-    assert_eq!(dialog.cap_cents, Some(paid));
+    let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
+    assert_eq!(dialog.cap_cents, paid);
+    assert_eq!(dialog.customer_id, customer);
+    assert_eq!(dialog.refund_number, 1);
+    assert_eq!(
+        dialog.request_key,
+        linkdesk::linkmoney::refund_request_key(MERCHANT, &txn, 1)
+    );
     assert_eq!(dialog.threshold_cents, 10_000);
     assert_eq!(dialog.environment.id, ENV_ID);
     assert_eq!(dialog.account_status.as_deref(), Some("ACTIVE"));
@@ -128,8 +136,9 @@ async fn a_refund_is_checked_before_it_is_sent_and_sent_once() {
     assert_eq!(new_refund_references(&url, &before).await, vec![reference]);
 
     // The cap now counts that refund.
-    let next = refunds::open(&ctx, &customer, Some(&txn)).await.unwrap();
-    assert_eq!(next.cap_cents, Some(paid - 25));
+    let next = refunds::open(&ctx, None, &txn).await.unwrap();
+    assert_eq!(next.cap_cents, paid - 25);
+    assert_eq!(next.refund_number, 2);
     let err = refunds::submit(
         &ctx,
         input(&next.request_key, &linkdesk::linkmoney::format_cents(paid)),
@@ -168,23 +177,21 @@ async fn refusals_are_made_without_any_request() {
     // An INACTIVE customer: refused when the dialog opens; no payment token,
     // no draft.
     let live = context(dir.path(), session(&url, EnvKind::Sandbox));
-    let inactive = customer_in(&url, "INACTIVE").await;
-    let err = refunds::open(&live, &inactive, None).await.unwrap_err();
+    let inactive = payment_of_customer_in(&url, "INACTIVE").await;
+    let err = refunds::open(&live, None, &inactive).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict, "{err:?}");
     assert!(err.message.contains("INACTIVE"), "{}", err.message);
-    let created = customer_in(&url, "CREATED").await;
-    assert_eq!(
-        refunds::open(&live, &created, None).await.unwrap_err().code,
-        ErrorCode::Conflict
-    );
     assert_eq!(payment_tokens(&live), 0);
     assert!(live.journal.list_refunds(None, 10).unwrap().is_empty());
 
     // A malformed amount: refused by a context whose service cannot be
     // reached at all, so anything sent would have ended "offline".
-    let customer = refundable_customer(&url, 0).await;
-    let draft = refunds::open(&live, &customer, None).await.unwrap();
-    let dead = context(dir.path(), session(&closed_url(), EnvKind::Sandbox));
+    let (txn, customer, _) = succeeded_payment(&url).await;
+    let draft = refunds::open(&live, Some(&customer), &txn).await.unwrap();
+    let dead = linkdesk::money::RefundContext {
+        session: session(&closed_url(), EnvKind::Sandbox),
+        ..live.clone()
+    };
     for bad in ["1.005", "-3", "ten", "0"] {
         let err = refunds::submit(&dead, input(&draft.request_key, bad))
             .await
@@ -194,8 +201,11 @@ async fn refusals_are_made_without_any_request() {
     assert_eq!(dead.session.linkmoney().unwrap().tokens().fetch_count(), 0);
 
     // Production, locked: refused before anything, both opening and sending.
-    let prod = context(dir.path(), session(&closed_url(), EnvKind::Production));
-    let err = refunds::open(&prod, &customer, None).await.unwrap_err();
+    let prod = linkdesk::money::RefundContext {
+        session: session(&closed_url(), EnvKind::Production),
+        ..live.clone()
+    };
+    let err = refunds::open(&prod, None, &txn).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::ProductionLocked, "{err:?}");
     let err = refunds::submit(&prod, input(&draft.request_key, "0.01"))
         .await
@@ -231,7 +241,7 @@ async fn refusals_are_made_without_any_request() {
         cache: Cache::open(broken.path()).unwrap().0,
         ..live.clone()
     };
-    let err = refunds::open(&ctx, &customer, None).await.unwrap_err();
+    let err = refunds::open(&ctx, None, &txn).await.unwrap_err();
     assert!(err.message.contains("journal"), "{}", err.message);
     assert_eq!(
         std::fs::read(broken.path().join("journal.sqlite")).unwrap(),
@@ -245,22 +255,19 @@ async fn refusals_are_made_without_any_request() {
 async fn a_refund_link_money_refuses_is_kept_as_it_came() {
     let sandbox = start(|_| {}).await;
     let url = sandbox.url();
-    // Linkdesk has seen none of this customer's payments: no local cap.
-    let customer = refundable_customer(&url, 3).await;
+    let (txn, customer, paid) = succeeded_payment(&url).await;
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(dir.path(), session(&url, EnvKind::Sandbox));
-    let dialog = refunds::open(&ctx, &customer, None).await.unwrap();
-    assert_eq!(dialog.cap_cents, None);
-    let row = refunds::submit(
-        &ctx,
-        RefundInput {
-            retyped_amount: Some("900000".into()),
-            ..input(&dialog.request_key, "900000.00")
-        },
-    )
-    .await
-    .unwrap();
+    let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
+    assert_eq!(dialog.cap_cents, paid);
+    // Another tool refunded everything the customer paid: Link Money fails
+    // the refund although Linkdesk's own cap allows it.
+    drain(&url, &customer).await;
+    let row = refunds::submit(&ctx, input(&dialog.request_key, "0.50"))
+        .await
+        .unwrap();
     assert_eq!(row.state, RefundState::TerminalFailed, "{row:?}");
+    assert_eq!(row.headline, "Failed — nothing refunded");
     assert_eq!(row.payment_status.as_deref(), Some("TERMINAL_FAILED"));
     assert_eq!(row.error_code.as_deref(), Some("REFUND_EXCEEDS_PAYMENTS"));
     assert!(row.error_message.is_some() && row.payment_id.is_some());
@@ -274,21 +281,22 @@ async fn a_refund_link_money_refuses_is_kept_as_it_came() {
         .error_message
         .as_deref()
         .unwrap()
-        .contains("TERMINAL_FAILED"));
+        .contains("Failed"));
+    // A failed refund does not count against the payment.
+    assert_eq!(refunds::open(&ctx, None, &txn).await.unwrap().cap_cents, paid);
     sandbox.stop().await;
 }
 
 /// Every refund's answer is dropped after the sandbox made it: each is sent
 /// again with its own key, the sandbox says the key is used, and the journal
-/// records that the first attempt went through.
+/// records that it was sent, its outcome not confirmed.
 #[tokio::test(flavor = "multi_thread")]
 async fn dropped_answers_give_exactly_one_refund_each() {
     const REFUNDS: usize = 220;
     const AT_ONCE: usize = 8;
     let sandbox = start(|o| o.drop_after_commit_rate = 1.0).await;
     let url = sandbox.url();
-    let customer = refundable_customer(&url, 0).await;
-    fund(&url, &customer, 10_000).await;
+    let (txn, _, _) = succeeded_payment_of_at_least(&url, REFUNDS as i64).await;
     let before = transaction_ids(&url).await;
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(dir.path(), session(&url, EnvKind::Sandbox));
@@ -297,11 +305,11 @@ async fn dropped_answers_give_exactly_one_refund_each() {
     let gate = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..REFUNDS {
-        let (ctx, customer, gate) = (ctx.clone(), customer.clone(), gate.clone());
+        let (ctx, txn, gate) = (ctx.clone(), txn.clone(), gate.clone());
         let reference = format!("drop-{run}-{i}");
         tasks.spawn(async move {
             let _slot = gate.acquire().await.unwrap();
-            let dialog = refunds::open(&ctx, &customer, None).await.unwrap();
+            let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
             let row = refunds::submit(
                 &ctx,
                 RefundInput {
@@ -317,7 +325,8 @@ async fn dropped_answers_give_exactly_one_refund_each() {
     let mut journaled = HashMap::new();
     while let Some(done) = tasks.join_next().await {
         let (reference, row) = done.unwrap();
-        assert_eq!(row.state, RefundState::ConfirmedDuplicate, "{row:?}");
+        assert_eq!(row.state, RefundState::SentUnconfirmed, "{row:?}");
+        assert_eq!(row.headline, "Sent — outcome not confirmed");
         assert!(row.attempts >= 2, "{row:?}");
         journaled.insert(reference, row.request_key);
     }
@@ -345,7 +354,7 @@ async fn dropped_answers_give_exactly_one_refund_each() {
 
 const CHILD_DIR: &str = "LINKDESK_REFUND_CHILD_DIR";
 const CHILD_URL: &str = "LINKDESK_REFUND_CHILD_URL";
-const CHILD_CUSTOMER: &str = "LINKDESK_REFUND_CHILD_CUSTOMER";
+const CHILD_PAYMENT: &str = "LINKDESK_REFUND_CHILD_PAYMENT";
 const CHILD_REFERENCE: &str = "LINKDESK_REFUND_CHILD_REFERENCE";
 
 /// The child process of `a_refund_killed_mid_flight_is_resolved_with_its_key`:
@@ -353,16 +362,16 @@ const CHILD_REFERENCE: &str = "LINKDESK_REFUND_CHILD_REFERENCE";
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "run as a child process by a_refund_killed_mid_flight_is_resolved_with_its_key"]
 async fn child_sends_a_refund_and_is_killed() {
-    let (Ok(dir), Ok(url), Ok(customer), Ok(reference)) = (
+    let (Ok(dir), Ok(url), Ok(payment), Ok(reference)) = (
         std::env::var(CHILD_DIR),
         std::env::var(CHILD_URL),
-        std::env::var(CHILD_CUSTOMER),
+        std::env::var(CHILD_PAYMENT),
         std::env::var(CHILD_REFERENCE),
     ) else {
         return;
     };
     let ctx = context(Path::new(&dir), session(&url, EnvKind::Sandbox));
-    let dialog = refunds::open(&ctx, &customer, None).await.unwrap();
+    let dialog = refunds::open(&ctx, None, &payment).await.unwrap();
     let row = refunds::submit(
         &ctx,
         RefundInput {
@@ -391,13 +400,11 @@ async fn a_refund_killed_mid_flight_is_resolved_with_its_key() {
     // Slow answers leave a wide window between the request and its answer.
     let sandbox = start(|o| o.latency_ms = 1_000).await;
     let url = sandbox.url();
-    let customer = refundable_customer(&url, 1).await;
-    fund(&url, &customer, 1_000).await;
-    let direct = session(&url, EnvKind::Sandbox);
+    let (payment, _, _) = succeeded_payment(&url).await;
 
     // Forwarded: the refund reaches Link Money and is made; Held: it never does.
     for (forward, expected) in [
-        (true, RefundState::ConfirmedDuplicate),
+        (true, RefundState::SentUnconfirmed),
         (false, RefundState::Authorized),
     ] {
         let before = transaction_ids(&url).await;
@@ -413,7 +420,7 @@ async fn a_refund_killed_mid_flight_is_resolved_with_its_key() {
             ])
             .env(CHILD_DIR, dir.path())
             .env(CHILD_URL, proxy.url())
-            .env(CHILD_CUSTOMER, &customer)
+            .env(CHILD_PAYMENT, &payment)
             .env(CHILD_REFERENCE, &reference)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -425,7 +432,11 @@ async fn a_refund_killed_mid_flight_is_resolved_with_its_key() {
         let status = child.0.wait().unwrap();
         assert!(!status.success(), "the child was not killed: {status:?}");
 
-        // The next start: the refund is in the journal, outcome unknown.
+        // The next start: the refund is in the journal, outcome unknown. It
+        // is resolved only at the URL it was confirmed for: the proxy's,
+        // which now forwards.
+        proxy.forward(true);
+        let direct = session(&proxy.url(), EnvKind::Sandbox);
         let (journal, notice) = Journal::open(dir.path());
         assert!(notice.is_none());
         let open = journal.open_refunds().unwrap();
@@ -479,11 +490,10 @@ async fn a_refund_killed_mid_flight_is_resolved_with_its_key() {
 async fn the_journal_outlives_cache_clearing_and_a_corrupt_cache() {
     let sandbox = start(|_| {}).await;
     let url = sandbox.url();
-    let customer = refundable_customer(&url, 2).await;
-    fund(&url, &customer, 500).await;
+    let (txn, _, _) = succeeded_payment_of_at_least(&url, 100).await;
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(dir.path(), session(&url, EnvKind::Sandbox));
-    let dialog = refunds::open(&ctx, &customer, None).await.unwrap();
+    let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
     let row = refunds::submit(&ctx, input(&dialog.request_key, "1.00"))
         .await
         .unwrap();
@@ -500,4 +510,335 @@ async fn the_journal_outlives_cache_clearing_and_a_corrupt_cache() {
     assert_eq!(kept, row);
     assert_eq!(journal.list_refunds(Some(ENV_ID), 10).unwrap().len(), 1);
     sandbox.stop().await;
+}
+
+fn quick(ctx: linkdesk::money::RefundContext) -> linkdesk::money::RefundContext {
+    linkdesk::money::RefundContext {
+        policy: RetryPolicy {
+            attempts: 4,
+            first_delay: std::time::Duration::from_millis(50),
+        },
+        ..ctx
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payment_that_has_not_settled_is_never_refunded() {
+    let sandbox = start(|_| {}).await;
+    let url = sandbox.url();
+    let customer = refundable_customer(&url, 0).await;
+    let pending = pay(&url, &customer, 1_899).await;
+    let authorized = pay(&url, &customer, 1_814).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), session(&url, EnvKind::Sandbox));
+    for (payment, status) in [(&pending, "PENDING"), (&authorized, "AUTHORIZED")] {
+        let err = refunds::open(&ctx, None, payment).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::Conflict, "{err:?}");
+        assert!(
+            err.message.contains(status) && err.message.contains("not settled"),
+            "{}",
+            err.message
+        );
+        let err = refunds::open(&ctx, Some(&customer), payment)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Conflict);
+    }
+    // A refund is refunded from its payment, never from another refund.
+    let before = transaction_ids(&url).await;
+    assert!(refund_elsewhere(&url, &customer, 1).await);
+    let (credit, _) = new_refunds(&url, &before).await.pop().unwrap();
+    let err = refunds::open(&ctx, None, &credit).await.unwrap_err();
+    assert!(err.message.contains("CREDIT"), "{}", err.message);
+    assert!(ctx.journal.list_refunds(None, 10).unwrap().is_empty());
+    assert_eq!(payment_tokens(&ctx), 0, "nothing was ever sent");
+    sandbox.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refunds_from_every_view_count_against_one_payment() {
+    let sandbox = start(|_| {}).await;
+    let url = sandbox.url();
+    let (txn, customer, paid) = succeeded_payment_of_at_least(&url, 300).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_at(dir.path(), &url);
+    let ctx = linkdesk::money::RefundContext::from_app(&app);
+    let before = transaction_ids(&url).await;
+
+    // From the customer view: the person picks the payment.
+    linkdesk::money::lookups::transaction(&app, txn.clone())
+        .await
+        .unwrap();
+    let choices = refunds::payment_choices(&ctx, &customer).await.unwrap();
+    let choice = choices
+        .iter()
+        .find(|c| c.transaction_id == txn)
+        .expect("the payment is offered");
+    assert_eq!(choice.left_cents, Some(paid));
+    let other = refundable_customer(&url, 5).await;
+    let err = refunds::open(&ctx, Some(&other), &txn).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let from_customer = refunds::open(&ctx, Some(&customer), &txn).await.unwrap();
+    let first = linkdesk::linkmoney::format_cents(paid - 100);
+    let row = refunds::submit(
+        &ctx,
+        RefundInput {
+            retyped_amount: Some(first.clone()),
+            ..input(&from_customer.request_key, &first)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(row.state, RefundState::Authorized, "{row:?}");
+
+    // From the payment view: only the rest is left. Two dialogs open at
+    // once (two windows) share it.
+    let a = refunds::open(&ctx, None, &txn).await.unwrap();
+    let b = refunds::open(&ctx, None, &txn).await.unwrap();
+    assert_eq!((a.cap_cents, b.cap_cents), (100, 100));
+    assert_eq!((a.refund_number, b.refund_number), (2, 3));
+    let err = refunds::submit(&ctx, input(&a.request_key, "1.01"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let row = refunds::submit(&ctx, input(&a.request_key, "1.00"))
+        .await
+        .unwrap();
+    assert_eq!(row.state, RefundState::Authorized);
+    let err = refunds::submit(&ctx, input(&b.request_key, "0.01"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{err:?}");
+    assert!(err.message.contains("at most $0.00"), "{}", err.message);
+    let err = refunds::open(&ctx, None, &txn).await.unwrap_err();
+    assert!(err.message.contains("Nothing is left"), "{}", err.message);
+    let choices = refunds::payment_choices(&ctx, &customer).await.unwrap();
+    let choice = choices.iter().find(|c| c.transaction_id == txn).unwrap();
+    assert_eq!(choice.left_cents, Some(0));
+    assert!(choice.refusal.is_some());
+
+    let made: i64 = new_refunds(&url, &before).await.iter().map(|r| r.1).sum();
+    assert_eq!(made, paid, "exactly the payment went back, no more");
+    sandbox.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_seats_refunding_one_payment_at_once_make_one_refund() {
+    let sandbox = start(|_| {}).await;
+    let url = sandbox.url();
+    let (txn, _, _) = succeeded_payment_of_at_least(&url, 300).await;
+    let before = transaction_ids(&url).await;
+    // Two data folders, as two machines would have.
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = context(dir_a.path(), session(&url, EnvKind::Sandbox));
+    let b = context(dir_b.path(), session(&url, EnvKind::Sandbox));
+    let (da, db) = (
+        refunds::open(&a, None, &txn).await.unwrap(),
+        refunds::open(&b, None, &txn).await.unwrap(),
+    );
+    assert_eq!(da.request_key, db.request_key, "both compute refund #1's key");
+    let (ra, rb) = tokio::join!(
+        refunds::submit(&a, input(&da.request_key, "1.00")),
+        refunds::submit(&b, input(&db.request_key, "1.00")),
+    );
+    let mut states = [ra.unwrap(), rb.unwrap()];
+    states.sort_by_key(|r| r.state.as_str().to_string());
+    assert_eq!(states[0].state, RefundState::Authorized, "{states:?}");
+    assert_eq!(states[1].state, RefundState::MadeElsewhere, "{states:?}");
+    assert_eq!(states[1].headline, "Not sent — made elsewhere");
+    let said = states[1].error_message.clone().unwrap();
+    assert!(said.contains("refund #1") && said.contains("elsewhere"), "{said}");
+    assert_eq!(new_refunds(&url, &before).await.len(), 1, "exactly one refund");
+
+    // The seat that lost sees refund #1 was made elsewhere and may go on,
+    // deliberately, as refund #2.
+    let a_lost = a.journal.refund(&da.request_key).unwrap().unwrap().state;
+    let losing = if a_lost == RefundState::MadeElsewhere { &a } else { &b };
+    let next = refunds::open(losing, None, &txn).await.unwrap();
+    assert_eq!(next.refund_number, 2);
+    assert_eq!(next.made_elsewhere, vec![1]);
+    let row = refunds::submit(losing, input(&next.request_key, "1.00"))
+        .await
+        .unwrap();
+    assert_eq!(row.state, RefundState::Authorized);
+    assert_eq!(new_refunds(&url, &before).await.len(), 2);
+    sandbox.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_refund_whose_answer_was_lost_is_not_shown_as_sent() {
+    let sandbox = start(|_| {}).await;
+    let url = sandbox.url();
+    let (txn, customer, _) = succeeded_payment(&url).await;
+    let proxy = Proxy::start(sandbox.addr(), true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = quick(context(dir.path(), session(&proxy.url(), EnvKind::Sandbox)));
+    let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
+    // Link Money will fail the refund (another tool refunded everything the
+    // customer paid), and its answer to the first attempt is lost.
+    drain(&url, &customer).await;
+    proxy.lose_answers(1);
+    let before = transaction_ids(&url).await;
+    let row = refunds::submit(&ctx, input(&dialog.request_key, "0.50"))
+        .await
+        .unwrap();
+    assert_eq!(row.attempts, 2, "{row:?}");
+    assert_eq!(row.state, RefundState::SentUnconfirmed, "{row:?}");
+    assert_eq!(row.headline, "Sent — outcome not confirmed");
+    assert!(!row.error_message.clone().unwrap().contains("went through"));
+    // What Link Money made of it: one failed refund, nothing refunded.
+    let made = new_refunds(&url, &before).await;
+    assert_eq!(made.len(), 1);
+    let t = client(&url).get_transaction(&made[0].0).await.unwrap().value;
+    assert_eq!(t.transaction_status.as_deref(), Some("TERMINAL_FAILED"));
+    proxy.stop();
+    sandbox.stop().await;
+}
+
+const SECOND_DIR: &str = "LINKDESK_SECOND_PROCESS_DIR";
+const SECOND_URL: &str = "LINKDESK_SECOND_PROCESS_URL";
+const SECOND_PAYMENT: &str = "LINKDESK_SECOND_PROCESS_PAYMENT";
+
+/// The second process of `two_processes_on_one_data_folder_never_both_send`:
+/// everything that sends is refused; exits 0 when it was.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "run as a child process by two_processes_on_one_data_folder_never_both_send"]
+async fn second_process_on_a_data_folder_in_use() {
+    let (Ok(dir), Ok(url), Ok(payment)) = (
+        std::env::var(SECOND_DIR),
+        std::env::var(SECOND_URL),
+        std::env::var(SECOND_PAYMENT),
+    ) else {
+        return;
+    };
+    let ctx = context(Path::new(&dir), session(&url, EnvKind::Sandbox));
+    let opened = refunds::open(&ctx, None, &payment).await;
+    let resolved = sender::resolve_open(
+        &ctx.journal,
+        |_| Ok(ctx.session.clone()),
+        RetryPolicy::default(),
+    )
+    .await;
+    let refused = |r: &Result<_, linkdesk::error::AppError>| {
+        matches!(r, Err(e) if e.code == ErrorCode::JournalInUse)
+    };
+    if refused(&opened) && refused(&resolved) {
+        std::process::exit(0);
+    }
+    eprintln!("the second process was let through: {opened:?} {resolved:?}");
+    std::process::exit(3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_on_one_data_folder_never_both_send() {
+    let sandbox = start(|_| {}).await;
+    let url = sandbox.url();
+    let (txn, _, _) = succeeded_payment(&url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), session(&url, EnvKind::Sandbox));
+    // A refund journaled as SENDING whose process "crashed": an open refund
+    // that either process's resolver would send.
+    let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
+    let client = ctx.session.linkmoney().unwrap();
+    let target = linkdesk::journal::Target {
+        env_id: ENV_ID.into(),
+        linkmoney_url: client.base_url().into(),
+        merchant_id: client.merchant_id().into(),
+    };
+    let sending = linkdesk::journal::Sending {
+        amount_cents: 7,
+        client_reference_id: None,
+        soft_descriptor: None,
+    };
+    ctx.journal
+        .begin_sending(&dialog.request_key, &target, &sending, dialog.payment_cents)
+        .unwrap()
+        .unwrap();
+    let before = transaction_ids(&url).await;
+
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "second_process_on_a_data_folder_in_use",
+            "--nocapture",
+            "--ignored",
+        ])
+        .env(SECOND_DIR, dir.path())
+        .env(SECOND_URL, &url)
+        .env(SECOND_PAYMENT, &txn)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the second process sent or resolved: {status:?}");
+    assert!(new_refunds(&url, &before).await.is_empty());
+
+    // The first process resolves it, once.
+    let resolved = sender::resolve_open(
+        &ctx.journal,
+        |_| Ok(ctx.session.clone()),
+        RetryPolicy::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resolved[0].state, RefundState::Authorized, "{resolved:?}");
+    assert_eq!(new_refunds(&url, &before).await, vec![(resolved[0].payment_id.clone().unwrap(), 7)]);
+    sandbox.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_is_never_resent_to_an_edited_environment() {
+    let confirmed = start(|_| {}).await;
+    let edited = start(|_| {}).await;
+    let (txn, _, _) = succeeded_payment(&confirmed.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), session(&confirmed.url(), EnvKind::Sandbox));
+    let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
+    let client = ctx.session.linkmoney().unwrap();
+    let target = linkdesk::journal::Target {
+        env_id: ENV_ID.into(),
+        linkmoney_url: client.base_url().into(),
+        merchant_id: client.merchant_id().into(),
+    };
+    let sending = linkdesk::journal::Sending {
+        amount_cents: 9,
+        client_reference_id: None,
+        soft_descriptor: None,
+    };
+    ctx.journal
+        .begin_sending(&dialog.request_key, &target, &sending, dialog.payment_cents)
+        .unwrap()
+        .unwrap();
+    let before = (
+        transaction_ids(&confirmed.url()).await,
+        transaction_ids(&edited.url()).await,
+    );
+
+    // The environment now points elsewhere: the resolver sends nothing and
+    // says why; a retry by hand is refused the same way.
+    let elsewhere = session(&edited.url(), EnvKind::Sandbox);
+    let rows = sender::resolve_open(&ctx.journal, |_| Ok(elsewhere.clone()), RetryPolicy::default())
+        .await
+        .unwrap();
+    assert!(rows[0].state.is_open(), "{rows:?}");
+    let kept = ctx.journal.refund(&dialog.request_key).unwrap().unwrap();
+    assert!(
+        kept.last_error.as_deref().unwrap_or("").contains("not sent anywhere else"),
+        "{kept:?}"
+    );
+    let moved = linkdesk::money::RefundContext {
+        session: elsewhere.clone(),
+        ..ctx.clone()
+    };
+    let err = refunds::retry(&moved, &dialog.request_key).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict);
+    assert!(new_refunds(&edited.url(), &before.1).await.is_empty());
+    assert!(new_refunds(&confirmed.url(), &before.0).await.is_empty());
+
+    // Back where it was confirmed, it is resolved, once.
+    let rows = sender::resolve_open(&ctx.journal, |_| Ok(ctx.session.clone()), RetryPolicy::default())
+        .await
+        .unwrap();
+    assert_eq!(rows[0].state, RefundState::Authorized, "{rows:?}");
+    assert_eq!(new_refunds(&confirmed.url(), &before.0).await.len(), 1);
+    confirmed.stop().await;
+    edited.stop().await;
 }

@@ -11,7 +11,7 @@ use crate::error::AppResult;
 use crate::journal::{AuditFacets, AuditFilter, AuditPage, RefundRow, WebhookRow};
 use crate::money::webhooks::{self, SubscribeInput, WebhookList};
 use crate::money::{lookups, refunds, CustomerView, PayoutView, TransactionView};
-use crate::money::{RefundContext, RefundDialog, RefundInput};
+use crate::money::{PaymentChoice, RefundContext, RefundDialog, RefundInput};
 use crate::rtls::Listed;
 
 #[tauri::command]
@@ -34,18 +34,29 @@ pub async fn lm_recent(app: State<'_, App>, limit: Option<u32>) -> AppResult<Vec
     lookups::recent(&app, limit.unwrap_or(30)).await
 }
 
+/// Opens the refund dialog for one payment (`customer_id` when it was
+/// started from a customer, who must own the payment).
 #[tauri::command]
 pub async fn refund_open(
     app: State<'_, App>,
-    customer_id: String,
-    transaction_id: Option<String>,
+    customer_id: Option<String>,
+    transaction_id: String,
 ) -> AppResult<RefundDialog> {
     refunds::open(
         &RefundContext::from_app(&app),
-        &customer_id,
-        transaction_id.as_deref(),
+        customer_id.as_deref(),
+        &transaction_id,
     )
     .await
+}
+
+/// The customer's payments Linkdesk has seen, to pick the one to refund.
+#[tauri::command]
+pub async fn refund_payments(
+    app: State<'_, App>,
+    customer_id: String,
+) -> AppResult<Vec<PaymentChoice>> {
+    refunds::payment_choices(&RefundContext::from_app(&app), &customer_id).await
 }
 
 #[tauri::command]

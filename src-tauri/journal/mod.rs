@@ -23,11 +23,15 @@ use crate::error::{AppError, ErrorCode};
 
 pub use audit::{csv_cell, AuditEntry, AuditFacets, AuditFilter, AuditPage, AuditRow, Outcome};
 pub use prefs::DEFAULT_THRESHOLD_CENTS;
-pub use refund_row::{CapScope, Draft, RefundRow, RefundState, Sending, Settled};
+pub use refund_row::{Draft, Drafted, RefundRow, RefundState, Refunded, Sending, Settled};
+pub use refunds::{target_mismatch, Target};
 pub use schema::{migrate_to, LATEST_VERSION};
 pub use webhooks::WebhookRow;
 
 pub const FILE_NAME: &str = "journal.sqlite";
+/// Held (an exclusive OS file lock) by the one process that may send and
+/// resolve refunds from this data folder.
+pub const LOCK_FILE_NAME: &str = "journal.lock";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +61,9 @@ pub struct Journal {
 struct Inner {
     path: PathBuf,
     conn: Result<Mutex<Connection>, String>,
+    /// The exclusive lock on `journal.lock`, held while this value lives; the
+    /// reason when another process holds it.
+    sender_lock: Result<std::fs::File, String>,
     /// Request keys being sent by this process right now: a retry or the
     /// start-up resolver never sends a key that another task is sending.
     in_flight: Mutex<HashSet<String>>,
@@ -84,6 +91,7 @@ impl Journal {
     /// value says why, for the start-up notices.
     pub fn open(dir: &Path) -> (Journal, Option<String>) {
         let path = dir.join(FILE_NAME);
+        let sender_lock = lock_sender(dir);
         let conn = open_connection(&path).map_err(|e| e.to_string());
         let notice = conn.as_ref().err().map(|reason| {
             format!(
@@ -98,6 +106,7 @@ impl Journal {
             inner: Arc::new(Inner {
                 path,
                 conn: conn.map(Mutex::new),
+                sender_lock,
                 in_flight: Mutex::new(HashSet::new()),
             }),
         };
@@ -111,6 +120,27 @@ impl Journal {
     /// Why the journal cannot be used, if it cannot.
     pub fn problem(&self) -> Option<String> {
         self.inner.conn.as_ref().err().cloned()
+    }
+
+    /// `problem` as the error the UI sees.
+    pub fn problem_error(&self) -> Result<(), AppError> {
+        match self.problem() {
+            None => Ok(()),
+            Some(reason) => Err(AppError::internal(format!(
+                "Refunds are refused: the refund journal {} cannot be used ({reason}). It was left untouched for inspection.",
+                self.inner.path.display()
+            ))),
+        }
+    }
+
+    /// Whether this process may send and resolve refunds: the journal can be
+    /// used and this process holds its lock (one process per data folder).
+    pub fn ensure_can_send(&self) -> Result<(), AppError> {
+        self.problem_error()?;
+        match &self.inner.sender_lock {
+            Ok(_) => Ok(()),
+            Err(reason) => Err(AppError::new(ErrorCode::JournalInUse, reason.clone())),
+        }
     }
 
     pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>, JournalError> {
@@ -133,6 +163,36 @@ impl Journal {
             journal: self.clone(),
             key: key.to_string(),
         })
+    }
+}
+
+/// Takes the exclusive lock on `dir/journal.lock` (an OS file lock: it goes
+/// with the process, even one that is killed).
+fn lock_sender(dir: &Path) -> Result<std::fs::File, String> {
+    let path = dir.join(LOCK_FILE_NAME);
+    let file = std::fs::create_dir_all(dir)
+        .and_then(|_| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+        })
+        .map_err(|e| format!("The refund journal's lock file {} cannot be opened ({e}), so this Linkdesk sends no refunds.", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let message = format!(
+                "Another Linkdesk is running on the data folder {}: only that one sends and resolves refunds. Use its window, or close it and start Linkdesk again.",
+                dir.display()
+            );
+            tracing::warn!("{message}");
+            Err(message)
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(format!(
+            "The refund journal's lock file {} cannot be locked ({e}), so this Linkdesk sends no refunds.",
+            path.display()
+        )),
     }
 }
 
@@ -191,11 +251,27 @@ mod tests {
         assert!(journal.problem().is_some());
         assert!(journal.conn().is_err());
         assert_eq!(std::fs::read(&path).unwrap(), garbage);
-        let names: Vec<_> = std::fs::read_dir(dir.path())
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(names, vec![FILE_NAME.to_string()]);
+        names.sort();
+        assert_eq!(names, vec![LOCK_FILE_NAME.to_string(), FILE_NAME.to_string()]);
+    }
+
+    #[test]
+    fn one_journal_per_folder_may_send() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, _) = Journal::open(dir.path());
+        assert!(first.ensure_can_send().is_ok());
+        let (second, notice) = Journal::open(dir.path());
+        assert!(notice.is_none(), "the second still reads the journal");
+        let err = second.ensure_can_send().unwrap_err();
+        assert_eq!(err.code, ErrorCode::JournalInUse);
+        assert!(err.message.contains("Another Linkdesk"), "{}", err.message);
+        drop(first);
+        let (third, _) = Journal::open(dir.path());
+        assert!(third.ensure_can_send().is_ok(), "the lock goes with its holder");
     }
 
     #[test]

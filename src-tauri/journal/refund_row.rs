@@ -14,8 +14,14 @@ pub enum RefundState {
     Authorized,
     Pending,
     TerminalFailed,
-    /// Link Money rejected the key as used: an earlier attempt went through.
-    ConfirmedDuplicate,
+    /// Link Money answered "key already used" to a later attempt of a key this
+    /// journal had sent: an earlier attempt reached it, but whether it was
+    /// authorized or failed was never read. Counts as sent.
+    SentUnconfirmed,
+    /// Link Money answered "key already used" to the first attempt: this
+    /// payment's refund with this number was made elsewhere (another seat or
+    /// tool). Nothing was sent from here.
+    MadeElsewhere,
     /// Provably not sent, or refused by Link Money: nothing happened.
     FailedNotSent,
     /// Still unknown after the retries; resolved later with the same key.
@@ -34,7 +40,8 @@ impl RefundState {
             RefundState::Authorized => "AUTHORIZED",
             RefundState::Pending => "PENDING",
             RefundState::TerminalFailed => "TERMINAL_FAILED",
-            RefundState::ConfirmedDuplicate => "CONFIRMED_DUPLICATE",
+            RefundState::SentUnconfirmed => "SENT_UNCONFIRMED",
+            RefundState::MadeElsewhere => "MADE_ELSEWHERE",
             RefundState::FailedNotSent => "FAILED_NOT_SENT",
             RefundState::Unresolved => "UNRESOLVED",
             RefundState::Discarded => "DISCARDED",
@@ -49,7 +56,9 @@ impl RefundState {
             "AUTHORIZED" => RefundState::Authorized,
             "PENDING" => RefundState::Pending,
             "TERMINAL_FAILED" => RefundState::TerminalFailed,
-            "CONFIRMED_DUPLICATE" => RefundState::ConfirmedDuplicate,
+            // The name older journals used for the same meaning.
+            "SENT_UNCONFIRMED" | "CONFIRMED_DUPLICATE" => RefundState::SentUnconfirmed,
+            "MADE_ELSEWHERE" => RefundState::MadeElsewhere,
             "FAILED_NOT_SENT" => RefundState::FailedNotSent,
             "UNRESOLVED" => RefundState::Unresolved,
             "DISCARDED" => RefundState::Discarded,
@@ -60,6 +69,50 @@ impl RefundState {
     /// Whether the outcome is still to be found out with the same key.
     pub fn is_open(&self) -> bool {
         matches!(self, RefundState::Sending | RefundState::Unresolved)
+    }
+
+    /// Whether Link Money answered with the refund's own status, which a
+    /// look-up of the refund's transaction may update.
+    pub fn is_service_status(&self) -> bool {
+        matches!(
+            self,
+            RefundState::Authorized | RefundState::Pending | RefundState::Other(_)
+        )
+    }
+
+    /// Whether a refund in this state counts against its payment's amount:
+    /// it went out, or may have. Mirrors `NOT_COUNTED`.
+    pub fn counts_against_payment(&self) -> bool {
+        !matches!(
+            self,
+            RefundState::Draft
+                | RefundState::Discarded
+                | RefundState::FailedNotSent
+                | RefundState::TerminalFailed
+                | RefundState::MadeElsewhere
+        ) && !matches!(self.as_str(), "CANCELED" | "CANCELLED")
+    }
+
+    /// The state in words a support engineer reads; never internal jargon.
+    pub fn headline(&self) -> &'static str {
+        match self {
+            RefundState::Draft => "Not submitted",
+            RefundState::Sending => "Sending",
+            RefundState::Unresolved => "Waiting to be resolved",
+            RefundState::Authorized => "Sent — authorized",
+            RefundState::Pending => "Sent — pending",
+            RefundState::SentUnconfirmed => "Sent — outcome not confirmed",
+            RefundState::TerminalFailed => "Failed — nothing refunded",
+            RefundState::FailedNotSent => "Failed, not sent",
+            RefundState::MadeElsewhere => "Not sent — made elsewhere",
+            RefundState::Discarded => "Discarded",
+            RefundState::Other(s) => match s.as_str() {
+                "SUCCEEDED" => "Sent — settled",
+                "CANCELED" | "CANCELLED" => "Cancelled — nothing refunded",
+                "RETRYABLE_FAILED" => "Sent — failed, may be retried",
+                _ => "Sent",
+            },
+        }
     }
 }
 
@@ -72,7 +125,8 @@ impl Serialize for RefundState {
 /// States in which no money went out, so the refund does not count against
 /// what the customer has paid. Every other state counts, including the ones
 /// whose outcome is unknown.
-pub(super) const NOT_COUNTED: &str = "('DRAFT', 'DISCARDED', 'FAILED_NOT_SENT', 'TERMINAL_FAILED')";
+pub(super) const NOT_COUNTED: &str =
+    "('DRAFT', 'DISCARDED', 'FAILED_NOT_SENT', 'TERMINAL_FAILED', 'MADE_ELSEWHERE', 'CANCELED', 'CANCELLED')";
 pub(super) const OPEN_STATES: &str = "('SENDING', 'UNRESOLVED')";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,14 +141,26 @@ pub struct RefundRow {
     pub customer_status: Option<String>,
     pub account_last_four: Option<String>,
     pub account_status: Option<String>,
+    /// The payment this refund refunds (None only in rows of older journals).
     pub transaction_id: Option<String>,
+    /// This refund's number among the payment's refunds (1, 2, …).
+    pub refund_number: Option<u32>,
+    /// The payment's amount when the refund was opened.
+    pub payment_cents: Option<i64>,
+    /// What was left to refund of the payment when the dialog opened.
     pub cap_cents: Option<i64>,
     pub cap_scope: Option<String>,
+    /// The Link Money URL and merchant the refund was confirmed for: it is
+    /// never sent anywhere else.
+    pub linkmoney_url: Option<String>,
+    pub merchant_id: Option<String>,
     pub amount_cents: Option<i64>,
     pub currency: String,
     pub client_reference_id: Option<String>,
     pub soft_descriptor: Option<String>,
     pub state: RefundState,
+    /// `state` in words (see `RefundState::headline`).
+    pub headline: &'static str,
     pub attempts: u32,
     pub payment_id: Option<String>,
     pub payment_status: Option<String>,
@@ -110,9 +176,11 @@ pub struct RefundRow {
 pub(super) const COLUMNS: &str = "request_key, env_id, env_name, env_kind, customer_id, customer_name,
     customer_status, account_last_four, account_status, transaction_id, cap_cents, cap_scope,
     amount_cents, currency, client_reference_id, soft_descriptor, state, attempts, payment_id, payment_status,
-    error_code, error_message, last_error, created_at, sent_at, updated_at, resolved_at";
+    error_code, error_message, last_error, created_at, sent_at, updated_at, resolved_at,
+    refund_number, payment_cents, linkmoney_url, merchant_id";
 
 pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<RefundRow> {
+    let state = RefundState::parse(&r.get::<_, String>(16)?);
     Ok(RefundRow {
         request_key: r.get(0)?,
         env_id: r.get(1)?,
@@ -124,13 +192,18 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<RefundRow> {
         account_last_four: r.get(7)?,
         account_status: r.get(8)?,
         transaction_id: r.get(9)?,
+        refund_number: r.get(27)?,
+        payment_cents: r.get(28)?,
         cap_cents: r.get(10)?,
         cap_scope: r.get(11)?,
+        linkmoney_url: r.get(29)?,
+        merchant_id: r.get(30)?,
         amount_cents: r.get(12)?,
         currency: r.get(13)?,
         client_reference_id: r.get(14)?,
         soft_descriptor: r.get(15)?,
-        state: RefundState::parse(&r.get::<_, String>(16)?),
+        headline: state.headline(),
+        state,
         attempts: r.get(17)?,
         payment_id: r.get(18)?,
         payment_status: r.get(19)?,
@@ -144,10 +217,10 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<RefundRow> {
     })
 }
 
-/// What the refund dialog was opened on.
+/// What the refund dialog was opened on: one payment, re-read from Link
+/// Money. The journal gives it its number and request key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {
-    pub request_key: String,
     pub env_id: String,
     pub env_name: String,
     pub env_kind: String,
@@ -156,9 +229,37 @@ pub struct Draft {
     pub customer_status: Option<String>,
     pub account_last_four: Option<String>,
     pub account_status: Option<String>,
-    pub transaction_id: Option<String>,
-    pub cap_cents: Option<i64>,
-    pub cap_scope: Option<CapScope>,
+    pub transaction_id: String,
+    pub payment_cents: i64,
+    pub linkmoney_url: String,
+    pub merchant_id: String,
+}
+
+/// A draft as journaled, with what already counts against its payment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drafted {
+    pub request_key: String,
+    pub refund_number: u32,
+    pub refunded: Refunded,
+}
+
+/// What counts against a payment's amount in this journal.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Refunded {
+    /// Refunds of the payment that were sent or may have been, in cents.
+    pub of_payment: i64,
+    /// Refunds to the payment's customer that older journals recorded
+    /// without a payment: they count against every payment of the customer.
+    pub unbound: i64,
+    /// Numbers of the payment's refunds that Link Money says were made
+    /// elsewhere (their amounts are not known here).
+    pub made_elsewhere: Vec<u32>,
+}
+
+impl Refunded {
+    pub fn total(&self) -> i64 {
+        self.of_payment + self.unbound
+    }
 }
 
 /// What the user confirmed, checked and about to be sent.
@@ -167,35 +268,6 @@ pub struct Sending {
     pub amount_cents: i64,
     pub client_reference_id: Option<String>,
     pub soft_descriptor: Option<String>,
-}
-
-/// Which earlier refunds count against what the customer has paid.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CapScope {
-    /// Refunds made from this transaction.
-    Transaction(String),
-    /// Every refund to this customer.
-    Customer(String),
-}
-
-impl CapScope {
-    pub(super) fn column(&self) -> &'static str {
-        match self {
-            CapScope::Transaction(_) => "transaction",
-            CapScope::Customer(_) => "customer",
-        }
-    }
-}
-
-impl RefundRow {
-    /// Whose refunds count against `cap_cents`, as recorded when it opened.
-    pub fn cap_scope(&self) -> Option<CapScope> {
-        match (self.cap_scope.as_deref(), &self.transaction_id) {
-            (Some("transaction"), Some(t)) => Some(CapScope::Transaction(t.clone())),
-            (Some("customer"), _) => Some(CapScope::Customer(self.customer_id.clone())),
-            _ => None,
-        }
-    }
 }
 
 /// The outcome to record for a refund.
@@ -210,6 +282,22 @@ pub struct Settled {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_counting_rule_and_its_sql_agree() {
+        for state in [
+            "DRAFT", "SENDING", "AUTHORIZED", "PENDING", "TERMINAL_FAILED", "SENT_UNCONFIRMED",
+            "MADE_ELSEWHERE", "FAILED_NOT_SENT", "UNRESOLVED", "DISCARDED", "SUCCEEDED",
+            "CANCELED", "CANCELLED", "RETRYABLE_FAILED",
+        ] {
+            let in_sql = NOT_COUNTED.contains(&format!("'{state}'"));
+            assert_eq!(
+                RefundState::parse(state).counts_against_payment(),
+                !in_sql,
+                "{state}"
+            );
+        }
+    }
 
     #[test]
     fn unknown_payment_statuses_are_kept_as_they_came() {

@@ -4,27 +4,60 @@
 //! attempt and the outcome. Outcome updates only ever apply to a row still
 //! SENDING or UNRESOLVED, so a settled refund is never rewritten.
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::refund_row::{from_row, CapScope, Draft, RefundRow, RefundState, Sending, Settled};
+use super::refund_row::{from_row, Draft, Drafted, RefundRow, RefundState, Refunded, Sending, Settled};
 use super::refund_row::{COLUMNS, NOT_COUNTED, OPEN_STATES};
 use super::{now, Journal, JournalError};
 use crate::error::{AppError, ErrorCode};
+use crate::linkmoney::refund_request_key;
 
 fn conflict(message: impl Into<String>) -> JournalError {
     JournalError::Data(message.into())
 }
 
+/// Where a refund is sent: the environment, its Link Money URL and merchant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub env_id: String,
+    pub linkmoney_url: String,
+    pub merchant_id: String,
+}
+
 impl Journal {
-    pub fn insert_draft(&self, d: &Draft) -> Result<(), JournalError> {
+    /// Journals a refund dialog as a DRAFT of the payment's lowest free
+    /// refund number, with that number's request key, in one transaction (so
+    /// two dialogs never get the same number). A number is free when no row
+    /// holds it but a discarded draft, which is then replaced: nothing was
+    /// ever sent with its key.
+    pub fn insert_draft(&self, d: &Draft) -> Result<Drafted, JournalError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let taken: Vec<u32> = tx
+            .prepare_cached(
+                "SELECT refund_number FROM refunds
+                 WHERE transaction_id = ?1 AND merchant_id = ?2 AND refund_number IS NOT NULL
+                   AND state <> 'DISCARDED'",
+            )?
+            .query_map(params![d.transaction_id, d.merchant_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let number = (1..).find(|n| !taken.contains(n)).unwrap_or(1);
+        let key = refund_request_key(&d.merchant_id, &d.transaction_id, number);
+        tx.execute(
+            "DELETE FROM refunds WHERE request_key = ?1 AND state = 'DISCARDED'",
+            [&key],
+        )?;
+        let refunded = refunded_in(&tx, d, &key)?;
         let at = now();
-        self.conn()?.execute(
+        tx.execute(
             "INSERT INTO refunds (request_key, env_id, env_name, env_kind, customer_id, customer_name,
                 customer_status, account_last_four, account_status, transaction_id, cap_cents,
-                cap_scope, state, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'DRAFT', ?13, ?13)",
+                cap_scope, state, created_at, updated_at, refund_number, payment_cents,
+                linkmoney_url, merchant_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'payment', 'DRAFT', ?12, ?12,
+                ?13, ?14, ?15, ?16)",
             params![
-                d.request_key,
+                key,
                 d.env_id,
                 d.env_name,
                 d.env_kind,
@@ -34,12 +67,20 @@ impl Journal {
                 d.account_last_four,
                 d.account_status,
                 d.transaction_id,
-                d.cap_cents,
-                d.cap_scope.as_ref().map(CapScope::column),
-                at
+                (d.payment_cents - refunded.total()).max(0),
+                at,
+                number,
+                d.payment_cents,
+                d.linkmoney_url,
+                d.merchant_id,
             ],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(Drafted {
+            request_key: key,
+            refund_number: number,
+            refunded,
+        })
     }
 
     pub fn refund(&self, key: &str) -> Result<Option<RefundRow>, JournalError> {
@@ -53,38 +94,21 @@ impl Journal {
         Ok(row)
     }
 
-    /// The refunds that count against what the customer has paid within
-    /// `scope` (sent, answered or not yet known), in cents.
-    pub fn refunded_cents(
-        &self,
-        env_id: &str,
-        scope: &CapScope,
-        except_key: &str,
-    ) -> Result<i64, JournalError> {
-        let conn = self.conn()?;
-        refunded_in(&conn, env_id, scope, except_key)
-    }
-
     /// Moves a DRAFT to SENDING with what will be sent, in one transaction
-    /// that first checks the row is still a DRAFT of this environment and, when
-    /// `cap` is known, that the amount fits in what the customer has paid less
-    /// the refunds already counted. Only after this returns may the request go.
+    /// that first checks the row is still a DRAFT for this very target
+    /// (environment, Link Money URL, merchant) and that the amount fits in
+    /// the payment's amount (`payment_cents`, as just re-read) less every
+    /// refund of it that counts. Only after this returns may the request go.
     pub fn begin_sending(
         &self,
         key: &str,
-        env_id: &str,
+        target: &Target,
         sending: &Sending,
-        cap: Option<(CapScope, i64)>,
+        payment_cents: i64,
     ) -> Result<Result<RefundRow, AppError>, JournalError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let row = tx
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM refunds WHERE request_key = ?1"
-            ))?
-            .query_row([key], from_row)
-            .optional()?;
-        let Some(row) = row else {
+        let Some(row) = read(&tx, key)? else {
             return Ok(Err(AppError::new(
                 ErrorCode::NotFound,
                 "This refund is not in the journal; open the refund dialog again",
@@ -95,30 +119,44 @@ impl Journal {
                 ErrorCode::Conflict,
                 format!(
                     "This refund was already submitted (it is {}); it is never sent twice",
-                    row.state.as_str()
+                    row.state.headline().to_lowercase()
                 ),
             )));
         }
-        if row.env_id != env_id {
+        if let Some(why) = target_mismatch(&row, target) {
+            return Ok(Err(AppError::new(ErrorCode::Conflict, why)));
+        }
+        let (Some(transaction_id), Some(opened_cents)) = (&row.transaction_id, row.payment_cents)
+        else {
             return Ok(Err(AppError::new(
                 ErrorCode::Conflict,
-                format!(
-                    "This refund was opened in \"{}\", not in the active environment; open it again",
-                    row.env_name
-                ),
+                "This refund names no payment; open it again from the payment. Nothing was sent.",
             )));
-        }
-        if let Some((scope, paid)) = cap {
-            let already = refunded_in(&tx, env_id, &scope, key)?;
-            let left = (paid - already).max(0);
-            if sending.amount_cents > left {
-                return Ok(Err(AppError::invalid(format!(
-                    "The amount is more than the customer has paid as far as Linkdesk knows: at most {} can be refunded ({} paid, {} already refunded)",
-                    dollars(left),
-                    dollars(paid),
-                    dollars(already)
-                ))));
-            }
+        };
+        let draft = Draft {
+            env_id: row.env_id.clone(),
+            env_name: row.env_name.clone(),
+            env_kind: row.env_kind.clone(),
+            customer_id: row.customer_id.clone(),
+            customer_name: row.customer_name.clone(),
+            customer_status: row.customer_status.clone(),
+            account_last_four: row.account_last_four.clone(),
+            account_status: row.account_status.clone(),
+            transaction_id: transaction_id.clone(),
+            payment_cents: opened_cents,
+            linkmoney_url: target.linkmoney_url.clone(),
+            merchant_id: target.merchant_id.clone(),
+        };
+        let paid = opened_cents.min(payment_cents);
+        let already = refunded_in(&tx, &draft, key)?;
+        let left = (paid - already.total()).max(0);
+        if sending.amount_cents > left {
+            return Ok(Err(AppError::invalid(format!(
+                "The amount is more than is left to refund of this payment: at most {} ({} paid, {} already refunded). Nothing was sent.",
+                dollars(left),
+                dollars(paid),
+                dollars(already.total())
+            ))));
         }
         let at = now();
         tx.execute(
@@ -133,13 +171,16 @@ impl Journal {
                 at
             ],
         )?;
-        let row = tx
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM refunds WHERE request_key = ?1"
-            ))?
-            .query_row([key], from_row)?;
+        let row = read(&tx, key)?.ok_or_else(|| conflict("the refund vanished"))?;
         tx.commit()?;
         Ok(Ok(row))
+    }
+
+    /// What counts against the payment of `d` now, `except_key` left out.
+    pub fn refunded(&self, d: &Draft, except_key: &str) -> Result<Refunded, JournalError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        refunded_in(&tx, d, except_key)
     }
 
     /// Counts one more attempt before it is sent; returns the attempt number.
@@ -252,43 +293,111 @@ impl Journal {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Submitted refunds made from one transaction, newest first.
-    pub fn refunds_of_transaction(
+    /// Submitted refunds of one payment, newest first: those of this
+    /// merchant, and those older journals recorded in this environment.
+    pub fn refunds_of_payment(
         &self,
         env_id: &str,
+        merchant_id: &str,
         transaction_id: &str,
     ) -> Result<Vec<RefundRow>, JournalError> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM refunds
-             WHERE env_id = ?1 AND transaction_id = ?2 AND state NOT IN ('DRAFT', 'DISCARDED')
+             WHERE transaction_id = ?3 AND (merchant_id = ?2 OR (merchant_id IS NULL AND env_id = ?1))
+               AND state NOT IN ('DRAFT', 'DISCARDED')
              ORDER BY created_at DESC"
         ))?;
-        let rows = stmt.query_map(params![env_id, transaction_id], from_row)?;
+        let rows = stmt.query_map(params![env_id, merchant_id, transaction_id], from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records what a look-up of the refund's own transaction says of it
+    /// (SUCCEEDED, TERMINAL_FAILED, …). Only a refund already answered with
+    /// a status of Link Money's changes; true when it did.
+    pub fn update_service_status(&self, key: &str, status: &str) -> Result<bool, JournalError> {
+        let state = RefundState::parse(status);
+        if !(state.is_service_status() || state == RefundState::TerminalFailed) {
+            return Ok(false);
+        }
+        let changed = self.conn()?.execute(
+            "UPDATE refunds SET state = ?2, payment_status = ?2, updated_at = ?3
+             WHERE request_key = ?1 AND payment_id IS NOT NULL AND state <> ?2
+               AND state NOT IN ('DRAFT', 'DISCARDED', 'SENDING', 'UNRESOLVED', 'FAILED_NOT_SENT',
+                                 'MADE_ELSEWHERE', 'SENT_UNCONFIRMED')",
+            params![key, state.as_str(), now()],
+        )?;
+        Ok(changed == 1)
     }
 }
 
-fn refunded_in(
-    conn: &rusqlite::Connection,
-    env_id: &str,
-    scope: &CapScope,
-    except_key: &str,
-) -> Result<i64, JournalError> {
-    let (column, value) = match scope {
-        CapScope::Transaction(id) => ("transaction_id", id),
-        CapScope::Customer(id) => ("customer_id", id),
-    };
-    let sum: Option<i64> = conn.query_row(
+fn read(tx: &Transaction<'_>, key: &str) -> Result<Option<RefundRow>, JournalError> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM refunds WHERE request_key = ?1"
+        ))?
+        .query_row([key], from_row)
+        .optional()?)
+}
+
+/// Why `row` may not be sent to `target`, if it may not: a refund goes only
+/// to the environment, Link Money URL and merchant it was confirmed for.
+pub fn target_mismatch(row: &RefundRow, target: &Target) -> Option<String> {
+    if row.env_id != target.env_id {
+        return Some(format!(
+            "This refund was opened in \"{}\", not in the active environment. Nothing was sent.",
+            row.env_name
+        ));
+    }
+    let url = row.linkmoney_url.as_deref();
+    let merchant = row.merchant_id.as_deref();
+    if url.is_some_and(|u| u != target.linkmoney_url)
+        || merchant.is_some_and(|m| m != target.merchant_id)
+    {
+        return Some(format!(
+            "This refund was confirmed for Link Money at {} (merchant {}), but \"{}\" now points to {} (merchant {}). It is not sent anywhere else: restore the environment, or leave the refund for a person to settle with Link Money.",
+            url.unwrap_or("?"),
+            merchant.unwrap_or("?"),
+            row.env_name,
+            target.linkmoney_url,
+            target.merchant_id
+        ));
+    }
+    None
+}
+
+fn refunded_in(tx: &Transaction<'_>, d: &Draft, except_key: &str) -> Result<Refunded, JournalError> {
+    let of_payment: i64 = tx.query_row(
         &format!(
-            "SELECT SUM(amount_cents) FROM refunds
-             WHERE env_id = ?1 AND {column} = ?2 AND request_key <> ?3
-               AND state NOT IN {NOT_COUNTED}"
+            "SELECT COALESCE(SUM(amount_cents), 0) FROM refunds
+             WHERE transaction_id = ?1 AND (merchant_id = ?2 OR (merchant_id IS NULL AND env_id = ?3))
+               AND request_key <> ?4 AND state NOT IN {NOT_COUNTED}"
         ),
-        params![env_id, value, except_key],
+        params![d.transaction_id, d.merchant_id, d.env_id, except_key],
         |r| r.get(0),
     )?;
-    Ok(sum.unwrap_or(0))
+    let unbound: i64 = tx.query_row(
+        &format!(
+            "SELECT COALESCE(SUM(amount_cents), 0) FROM refunds
+             WHERE transaction_id IS NULL AND customer_id = ?1 AND env_id = ?2
+               AND state NOT IN {NOT_COUNTED}"
+        ),
+        params![d.customer_id, d.env_id],
+        |r| r.get(0),
+    )?;
+    let made_elsewhere = tx
+        .prepare_cached(
+            "SELECT refund_number FROM refunds
+             WHERE transaction_id = ?1 AND merchant_id = ?2 AND state = 'MADE_ELSEWHERE'
+               AND refund_number IS NOT NULL ORDER BY refund_number",
+        )?
+        .query_map(params![d.transaction_id, d.merchant_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(Refunded {
+        of_payment,
+        unbound,
+        made_elsewhere,
+    })
 }
 
 fn dollars(cents: i64) -> String {
@@ -306,9 +415,8 @@ mod tests {
         (dir, j)
     }
 
-    fn draft(key: &str, customer: &str, txn: Option<&str>) -> Draft {
+    fn draft(customer: &str, txn: &str, paid: i64) -> Draft {
         Draft {
-            request_key: key.into(),
             env_id: "env".into(),
             env_name: "Env".into(),
             env_kind: "sandbox".into(),
@@ -317,9 +425,18 @@ mod tests {
             customer_status: Some("ACTIVE".into()),
             account_last_four: Some("1234".into()),
             account_status: Some("ACTIVE".into()),
-            transaction_id: txn.map(str::to_string),
-            cap_cents: None,
-            cap_scope: None,
+            transaction_id: txn.into(),
+            payment_cents: paid,
+            linkmoney_url: "http://lm".into(),
+            merchant_id: "m".into(),
+        }
+    }
+
+    fn target() -> Target {
+        Target {
+            env_id: "env".into(),
+            linkmoney_url: "http://lm".into(),
+            merchant_id: "m".into(),
         }
     }
 
@@ -334,101 +451,187 @@ mod tests {
     #[test]
     fn a_draft_is_sent_once() {
         let (_d, j) = journal();
-        j.insert_draft(&draft("k", "c", None)).unwrap();
+        let k = j.insert_draft(&draft("c", "t", 500)).unwrap().request_key;
+        assert_eq!(k, refund_request_key("m", "t", 1));
         let row = j
-            .begin_sending("k", "env", &sending(100), None)
+            .begin_sending(&k, &target(), &sending(100), 500)
             .unwrap()
             .unwrap();
         assert_eq!(row.state, RefundState::Sending);
+        assert_eq!(row.refund_number, Some(1));
         let again = j
-            .begin_sending("k", "env", &sending(100), None)
+            .begin_sending(&k, &target(), &sending(100), 500)
             .unwrap()
             .unwrap_err();
         assert_eq!(again.code, ErrorCode::Conflict);
-        assert_eq!(j.start_attempt("k").unwrap(), 1);
-        assert_eq!(j.start_attempt("k").unwrap(), 2);
+        assert_eq!(j.start_attempt(&k).unwrap(), 1);
+        assert_eq!(j.start_attempt(&k).unwrap(), 2);
         let settled = Settled {
             payment_id: Some("p1".into()),
             payment_status: Some("AUTHORIZED".into()),
             ..Settled::default()
         };
-        assert!(j.settle("k", &RefundState::Authorized, &settled).unwrap());
+        assert!(j.settle(&k, &RefundState::Authorized, &settled).unwrap());
         // A settled refund is never rewritten.
         assert!(!j
-            .settle("k", &RefundState::ConfirmedDuplicate, &Settled::default())
+            .settle(&k, &RefundState::SentUnconfirmed, &Settled::default())
             .unwrap());
-        assert!(j.start_attempt("k").is_err());
-        let row = j.refund("k").unwrap().unwrap();
+        assert!(j.start_attempt(&k).is_err());
+        let row = j.refund(&k).unwrap().unwrap();
         assert_eq!(row.state, RefundState::Authorized);
         assert_eq!(row.payment_id.as_deref(), Some("p1"));
         assert_eq!(row.attempts, 2);
         assert!(j.open_refunds().unwrap().is_empty());
+        // A look-up of the refund's transaction may move it on, never back.
+        assert!(j.update_service_status(&k, "SUCCEEDED").unwrap());
+        assert_eq!(j.refund(&k).unwrap().unwrap().headline, "Sent — settled");
+        assert!(!j.update_service_status(&k, "DRAFT").unwrap());
     }
 
     #[test]
-    fn another_environment_cannot_send_a_draft() {
+    fn a_refund_goes_only_where_it_was_confirmed() {
         let (_d, j) = journal();
-        j.insert_draft(&draft("k", "c", None)).unwrap();
+        let k = j.insert_draft(&draft("c", "t", 500)).unwrap().request_key;
+        for other in [
+            Target {
+                env_id: "other".into(),
+                ..target()
+            },
+            Target {
+                linkmoney_url: "https://elsewhere".into(),
+                ..target()
+            },
+            Target {
+                merchant_id: "m2".into(),
+                ..target()
+            },
+        ] {
+            let err = j
+                .begin_sending(&k, &other, &sending(1), 500)
+                .unwrap()
+                .unwrap_err();
+            assert_eq!(err.code, ErrorCode::Conflict, "{other:?}");
+        }
         let err = j
-            .begin_sending("k", "other", &sending(1), None)
-            .unwrap()
-            .unwrap_err();
-        assert_eq!(err.code, ErrorCode::Conflict);
-        let err = j
-            .begin_sending("nope", "env", &sending(1), None)
+            .begin_sending("nope", &target(), &sending(1), 500)
             .unwrap()
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::NotFound);
     }
 
     #[test]
-    fn the_cap_counts_every_refund_that_may_have_gone_out() {
+    fn numbers_and_keys_follow_the_payment() {
         let (_d, j) = journal();
-        for (key, state) in [
-            ("a", RefundState::Authorized),
-            ("b", RefundState::TerminalFailed),
-            ("c", RefundState::Unresolved),
-            ("d", RefundState::FailedNotSent),
+        let first = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        let second = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        let other = j.insert_draft(&draft("c", "u", 500)).unwrap();
+        assert_eq!((first.refund_number, second.refund_number), (1, 2));
+        assert_eq!(other.refund_number, 1);
+        assert_ne!(first.request_key, other.request_key);
+        // A discarded draft frees its number: nothing was sent with its key.
+        assert!(j.discard(&first.request_key).unwrap());
+        let again = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        assert_eq!(again.refund_number, 1);
+        assert_eq!(again.request_key, first.request_key);
+        assert_eq!(
+            j.refund(&again.request_key).unwrap().unwrap().state,
+            RefundState::Draft
+        );
+        // A number that was submitted is never reused, whatever its outcome.
+        j.begin_sending(&again.request_key, &target(), &sending(1), 500)
+            .unwrap()
+            .unwrap();
+        j.settle(
+            &again.request_key,
+            &RefundState::FailedNotSent,
+            &Settled::default(),
+        )
+        .unwrap();
+        j.discard(&second.request_key).unwrap();
+        assert_eq!(j.insert_draft(&draft("c", "t", 500)).unwrap().refund_number, 2);
+        assert_eq!(j.insert_draft(&draft("c", "t", 500)).unwrap().refund_number, 3);
+    }
+
+    #[test]
+    fn the_cap_counts_every_refund_of_the_payment_that_may_have_gone_out() {
+        let (_d, j) = journal();
+        for state in [
+            RefundState::Authorized,
+            RefundState::TerminalFailed,
+            RefundState::Unresolved,
+            RefundState::FailedNotSent,
+            RefundState::SentUnconfirmed,
+            RefundState::MadeElsewhere,
         ] {
-            j.insert_draft(&draft(key, "cust", Some("t1"))).unwrap();
-            j.begin_sending(key, "env", &sending(1000), None)
+            let key = j.insert_draft(&draft("cust", "t1", 10_000)).unwrap().request_key;
+            j.begin_sending(&key, &target(), &sending(1000), 10_000)
                 .unwrap()
                 .unwrap();
             match state {
-                RefundState::Unresolved => j.mark_unresolved(key, "timeout").unwrap(),
+                RefundState::Unresolved => j.mark_unresolved(&key, "timeout").unwrap(),
                 s => {
-                    j.settle(key, &s, &Settled::default()).unwrap();
+                    j.settle(&key, &s, &Settled::default()).unwrap();
                 }
             }
         }
-        let t1 = CapScope::Transaction("t1".into());
-        assert_eq!(j.refunded_cents("env", &t1, "").unwrap(), 2000);
-        assert_eq!(j.refunded_cents("other", &t1, "").unwrap(), 0);
-        let cust = CapScope::Customer("cust".into());
-        assert_eq!(j.refunded_cents("env", &cust, "").unwrap(), 2000);
+        let d = draft("cust", "t1", 10_000);
+        let counted = j.refunded(&d, "").unwrap();
+        assert_eq!(counted.of_payment, 3000, "authorized, unresolved, unconfirmed");
+        assert_eq!(counted.made_elsewhere, vec![6]);
+        // Another payment of the same customer is not touched.
+        assert_eq!(j.refunded(&draft("cust", "t2", 1), "").unwrap().total(), 0);
 
-        j.insert_draft(&draft("e", "cust", Some("t1"))).unwrap();
+        let next = j.insert_draft(&draft("cust", "t1", 4000)).unwrap();
+        assert_eq!(next.refunded.of_payment, 3000);
         let err = j
-            .begin_sending("e", "env", &sending(1001), Some((t1.clone(), 3000)))
+            .begin_sending(&next.request_key, &target(), &sending(1001), 4000)
             .unwrap()
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput);
         assert!(err.message.contains("$10.00"), "{}", err.message);
-        assert_eq!(j.refund("e").unwrap().unwrap().state, RefundState::Draft);
-        j.begin_sending("e", "env", &sending(1000), Some((t1, 3000)))
+        // The payment re-read for less than when the dialog opened: the lesser counts.
+        assert!(j
+            .begin_sending(&next.request_key, &target(), &sending(1000), 3500)
+            .unwrap()
+            .is_err());
+        j.begin_sending(&next.request_key, &target(), &sending(1000), 4000)
             .unwrap()
             .unwrap();
         assert_eq!(j.open_refunds().unwrap().len(), 2);
-        assert_eq!(j.refunds_of_transaction("env", "t1").unwrap().len(), 5);
+        assert_eq!(j.refunds_of_payment("env", "m", "t1").unwrap().len(), 7);
+    }
+
+    #[test]
+    fn refunds_older_journals_made_without_a_payment_count_against_each_payment() {
+        let (_d, j) = journal();
+        j.conn()
+            .unwrap()
+            .execute(
+                "INSERT INTO refunds (request_key, env_id, env_name, env_kind, customer_id, state,
+                     amount_cents, created_at, updated_at)
+                 VALUES ('old', 'env', 'Env', 'sandbox', 'cust', 'AUTHORIZED', 700, 't', 't')",
+                [],
+            )
+            .unwrap();
+        let d = j.insert_draft(&draft("cust", "t9", 1000)).unwrap();
+        assert_eq!(d.refunded.unbound, 700);
+        assert!(j
+            .begin_sending(&d.request_key, &target(), &sending(301), 1000)
+            .unwrap()
+            .is_err());
+        assert_eq!(
+            j.refund(&d.request_key).unwrap().unwrap().cap_cents,
+            Some(300)
+        );
     }
 
     #[test]
     fn discarding_only_touches_drafts() {
         let (_d, j) = journal();
-        j.insert_draft(&draft("k", "c", None)).unwrap();
-        assert!(j.discard("k").unwrap());
+        let k = j.insert_draft(&draft("c", "t", 5)).unwrap().request_key;
+        assert!(j.discard(&k).unwrap());
         assert!(j
-            .begin_sending("k", "env", &sending(1), None)
+            .begin_sending(&k, &target(), &sending(1), 5)
             .unwrap()
             .is_err());
         assert!(j.list_refunds(None, 10).unwrap().is_empty());

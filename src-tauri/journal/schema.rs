@@ -18,9 +18,14 @@ pub const MIGRATIONS: &[Migration<JournalError>] = &[
         sql: include_str!("migrations/0002_audit_and_webhooks.sql"),
         then: None,
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_payment_bound_refunds.sql"),
+        then: None,
+    },
 ];
 
-pub const LATEST_VERSION: u32 = 2;
+pub const LATEST_VERSION: u32 = 3;
 
 /// Brings the file to `target`. Public so tests can build files at every
 /// earlier version.

@@ -13,7 +13,7 @@ mod webhooks;
 pub use client::LinkMoneyClient;
 pub use fetch_window::FetchLimits;
 pub use money::{format_cents, parse_amount, Money, MAX_AMOUNT_CENTS, USD};
-pub use payments::PaymentFailure;
+pub use payments::{refund_request_key, PaymentFailure};
 pub use tokens::{refresh_margin, Scope, TokenManager};
 pub use types::*;
 pub use validate::{validate_soft_descriptor, SOFT_DESCRIPTOR_MAX};

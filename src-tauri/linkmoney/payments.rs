@@ -55,6 +55,19 @@ impl From<PaymentFailure> for AppError {
     }
 }
 
+/// The request key of the `number`-th refund (1, 2, …) of payment
+/// `payment_id` for merchant `merchant_id`: a name-based UUID (version 5,
+/// SHA-1) in Linkdesk's refund namespace — the version-5 UUID of the name
+/// `linkdesk:refund` in the URL namespace — over the JSON text
+/// `["<merchant ID>","<payment ID>",<number>]`. Every seat computes the same
+/// key for the same refund, so Link Money's "key already used" answer stops a
+/// second refund #n of one payment wherever it comes from.
+pub fn refund_request_key(merchant_id: &str, payment_id: &str, number: u32) -> String {
+    let namespace = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"linkdesk:refund");
+    let name = serde_json::json!([merchant_id, payment_id, number]).to_string();
+    uuid::Uuid::new_v5(&namespace, name.as_bytes()).to_string()
+}
+
 impl LinkMoneyClient {
     /// A payment from a customer to this merchant.
     pub async fn send_payment(
@@ -228,6 +241,24 @@ mod tests {
             ),
             PaymentFailure::Uncertain(_)
         ));
+    }
+
+    #[test]
+    fn refund_keys_are_the_same_on_every_seat_and_differ_by_refund() {
+        let k = refund_request_key("merchant_sandbox", "txn-1", 1);
+        assert_eq!(k, refund_request_key("merchant_sandbox", "txn-1", 1));
+        // Fixed for ever: other seats and older versions compute this key.
+        assert_eq!(k, "c14c8195-7e68-583b-862b-74ad5562d2a1");
+        assert_eq!(uuid::Uuid::parse_str(&k).unwrap().get_version_num(), 5);
+        for other in [
+            refund_request_key("merchant_sandbox", "txn-1", 2),
+            refund_request_key("merchant_other", "txn-1", 1),
+            refund_request_key("merchant_sandbox", "txn-2", 1),
+            // No two (merchant, payment) pairs share a name.
+            refund_request_key("merchant_sandbox\",\"txn", "1", 1),
+        ] {
+            assert_ne!(k, other);
+        }
     }
 
     #[test]

@@ -16,7 +16,9 @@ use crate::rtls::{ask_service, Listed};
 
 use super::views::{cents, money_label, payout_view};
 pub use super::views::{CustomerView, PayoutView, TransactionLine, TransactionView};
+use super::refund_checks::{dollars, paid_cents, payment_refusal};
 use super::{customer_name, preferred_account, refusal_for, typed_id};
+use crate::journal::RefundRow;
 
 /// Stores what came and remembers the lookup; a cache failure never hides a
 /// good answer.
@@ -264,12 +266,32 @@ pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionV
         Some(c) => cached_customer_name(app, &env, c.as_str()).await,
         None => None,
     };
-    let refund_block = write_block(app, &session).or_else(|| transaction_block(&value));
-    let journal = app.journal.clone();
-    let (env2, id2) = (env.clone(), id.clone());
-    let refunds = blocking(move || Ok(journal.refunds_of_transaction(&env2, &id2)?))
-        .await
-        .unwrap_or_default();
+    let merchant = session.env.merchant_id.clone();
+    let mut refunds = payment_refunds(app, &env, &merchant, &id).await;
+    if listed_source.is_none() {
+        // Opening the payment asks Link Money how its refunds stand now.
+        let ctx = super::RefundContext::from_app(app);
+        if super::refunds::refresh_statuses(&ctx, &refunds).await > 0 {
+            refunds = payment_refunds(app, &env, &merchant, &id).await;
+        }
+    }
+    let refunded: i64 = refunds
+        .iter()
+        .filter(|r| r.state.counts_against_payment())
+        .filter_map(|r| r.amount_cents)
+        .sum();
+    let refund_block = write_block(app, &session)
+        .or_else(|| payment_refusal(&value))
+        .or_else(|| {
+            let paid = paid_cents(&value).unwrap_or(0);
+            (refunded >= paid).then(|| {
+                format!(
+                    "Nothing is left to refund: {} of this payment's {} has been refunded from Linkdesk",
+                    dollars(refunded),
+                    dollars(paid)
+                )
+            })
+        });
     let (amount_cents, currency) = cents(&value.amount);
     let view = TransactionView {
         transaction: value,
@@ -285,29 +307,13 @@ pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionV
     })
 }
 
-/// A refund is made from a payment (DEBIT) that did not fail.
-pub(crate) fn transaction_block(t: &Transaction) -> Option<String> {
-    if t.customer_id.is_none() {
-        return Some("Link Money did not say whose transaction this is".into());
-    }
-    match t.transaction_type.as_deref() {
-        Some("DEBIT") => {}
-        Some("CREDIT") => {
-            return Some("This is a refund (CREDIT); only a payment (DEBIT) is refunded".into())
-        }
-        other => {
-            return Some(format!(
-                "Only a payment (DEBIT) is refunded; this transaction is {}",
-                other.unwrap_or("of unknown type")
-            ))
-        }
-    }
-    match t.transaction_status.as_deref() {
-        Some(s @ ("TERMINAL_FAILED" | "RETRYABLE_FAILED" | "CANCELED")) => Some(format!(
-            "This payment is {s}: no money came in, so there is nothing to refund"
-        )),
-        _ => None,
-    }
+/// The refunds of one payment in the journal (none when it cannot be read).
+async fn payment_refunds(app: &App, env: &str, merchant: &str, id: &str) -> Vec<RefundRow> {
+    let journal = app.journal.clone();
+    let (env, merchant, id) = (env.to_string(), merchant.to_string(), id.to_string());
+    blocking(move || Ok(journal.refunds_of_payment(&env, &merchant, &id)?))
+        .await
+        .unwrap_or_default()
 }
 
 async fn cached_customer_name(app: &App, env: &str, id: &str) -> Option<String> {
@@ -360,35 +366,4 @@ pub async fn recent(app: &App, limit: u32) -> AppResult<Vec<Lookup>> {
     let cache = app.cache.clone();
     let limit = limit.clamp(1, 100);
     blocking(move || Ok(cache.recent_lookups(&env, limit)?)).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn txn(v: Value) -> Transaction {
-        serde_json::from_value(v).unwrap()
-    }
-
-    #[test]
-    fn only_payments_that_did_not_fail_are_refunded() {
-        let ok = txn(
-            json!({"transactionId": "t", "customerId": "c", "transactionType": "DEBIT", "transactionStatus": "SUCCEEDED"}),
-        );
-        assert!(transaction_block(&ok).is_none());
-        let pending = txn(
-            json!({"transactionId": "t", "customerId": "c", "transactionType": "DEBIT", "transactionStatus": "PENDING"}),
-        );
-        assert!(transaction_block(&pending).is_none());
-        for bad in [
-            json!({"transactionId": "t", "customerId": "c", "transactionType": "CREDIT", "transactionStatus": "SUCCEEDED"}),
-            json!({"transactionId": "t", "customerId": "c", "transactionType": "DEBIT", "transactionStatus": "TERMINAL_FAILED"}),
-            json!({"transactionId": "t", "customerId": "c", "transactionType": "DEBIT", "transactionStatus": "CANCELED"}),
-            json!({"transactionId": "t", "transactionType": "DEBIT"}),
-            json!({"transactionId": "t", "customerId": "c", "transactionType": "WIRE"}),
-        ] {
-            assert!(transaction_block(&txn(bad.clone())).is_some(), "{bad}");
-        }
-    }
 }

@@ -19,13 +19,13 @@ use crate::linkmoney::AccountDetails;
 use crate::session::Session;
 
 pub use lookups::{CustomerView, PayoutView, TransactionLine, TransactionView};
-pub use refunds::{RefundContext, RefundDialog, RefundInput};
+pub use refunds::{PaymentChoice, RefundContext, RefundDialog, RefundInput};
 pub use sender::RetryPolicy;
 
 /// Resolves the refunds an earlier run left SENDING or UNRESOLVED, each in
 /// the environment it was made in (see `sender::resolve_open`).
 pub async fn resolve_at_start(app: &App) -> AppResult<Vec<RefundRow>> {
-    if app.journal.problem().is_some() {
+    if app.journal.ensure_can_send().is_err() {
         return Ok(Vec::new());
     }
     let journal = app.journal.clone();

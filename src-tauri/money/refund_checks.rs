@@ -1,60 +1,100 @@
-//! The checks a refund passes before anything is sent: the form (amount,
-//! descriptor, reference, the amount typed again above the threshold) and what
-//! the customer has paid as far as Linkdesk knows.
+//! The checks a refund passes before anything is sent: the payment it
+//! refunds (a SUCCEEDED payment from the customer, as Link Money says now)
+//! and the form (amount, descriptor, reference, the amount typed again above
+//! the threshold). Nothing here talks to Link Money or the journal.
 
-use super::lookups::cached_transactions_in;
-use super::refunds::{RefundContext, RefundInput};
+use serde::Deserialize;
+
 use crate::error::{AppError, AppResult};
-use crate::journal::{CapScope, Sending};
+use crate::journal::Sending;
 use crate::linkmoney::{parse_amount, validate_soft_descriptor, Transaction, USD};
 
 /// The longest client reference ID accepted; the documents set no limit, and
 /// this is far above any real merchant ID.
 const CLIENT_REFERENCE_MAX: usize = 255;
 
-/// What the customer has paid, as far as Linkdesk knows: the transaction's own
-/// amount when the refund is made from a SUCCEEDED payment; otherwise the sum
-/// of the customer's SUCCEEDED payments in the cache. None when neither is
-/// known.
-pub(crate) async fn paid_basis(
-    ctx: &RefundContext,
-    customer_id: &str,
-    transaction: Option<&Transaction>,
-) -> Option<(CapScope, i64, String)> {
-    if let Some(t) = transaction {
-        if let Some(cents) = succeeded_debit_cents(t) {
-            return Some((
-                CapScope::Transaction(t.transaction_id.to_string()),
-                cents,
-                format!("This payment was {}", dollars(cents)),
-            ));
-        }
-    }
-    let cached = cached_transactions_in(&ctx.cache, &ctx.session.env.id, customer_id).await;
-    let paid: Vec<i64> = cached.iter().filter_map(succeeded_debit_cents).collect();
-    if paid.is_empty() {
-        return None;
-    }
-    let sum = paid.iter().sum();
-    Some((
-        CapScope::Customer(customer_id.to_string()),
-        sum,
-        format!(
-            "The customer's {} succeeded payment{} seen by Linkdesk total {}",
-            paid.len(),
-            if paid.len() == 1 { "" } else { "s" },
-            dollars(sum)
-        ),
-    ))
+/// The refund dialog's form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundInput {
+    pub request_key: String,
+    pub amount: String,
+    #[serde(default)]
+    pub client_reference_id: Option<String>,
+    #[serde(default)]
+    pub soft_descriptor: Option<String>,
+    #[serde(default)]
+    pub retyped_amount: Option<String>,
 }
 
-fn succeeded_debit_cents(t: &Transaction) -> Option<i64> {
-    let amount = t.amount.as_ref()?;
-    (t.transaction_type.as_deref() == Some("DEBIT")
-        && t.transaction_status.as_deref() == Some("SUCCEEDED")
-        && amount.currency == USD
-        && amount.cents > 0)
-        .then_some(amount.cents)
+/// Why this transaction cannot be refunded, in a sentence that says what to
+/// do instead; None for a payment from a customer (DEBIT) that has
+/// SUCCEEDED in US dollars — money that has arrived and can go back.
+pub fn payment_refusal(t: &Transaction) -> Option<String> {
+    if t.customer_id.is_none() {
+        return Some("Link Money did not say whose payment this is, so it is not refunded.".into());
+    }
+    match t.transaction_type.as_deref() {
+        Some("DEBIT") => {}
+        Some("CREDIT") => {
+            return Some(
+                "This is a refund (CREDIT), not a payment: open the customer's payment (DEBIT) to refund it."
+                    .into(),
+            )
+        }
+        other => {
+            return Some(format!(
+                "Only a payment from the customer (DEBIT) is refunded; this transaction is {}.",
+                other.unwrap_or("of unknown type")
+            ))
+        }
+    }
+    let status = t.transaction_status.as_deref();
+    match status {
+        Some("SUCCEEDED") => {}
+        Some(s @ ("CREATED" | "PENDING" | "AUTHORIZED" | "SCHEDULED" | "INITIATED")) => {
+            return Some(format!(
+                "This payment is {s}: it has not settled, so its money has not arrived and cannot be refunded yet. Wait until it is SUCCEEDED (Link Money sends payment.succeeded), then refund it."
+            ))
+        }
+        Some("RETRYABLE_FAILED") => {
+            return Some(
+                "This payment is RETRYABLE_FAILED: no money arrived (Link Money may retry it), so there is nothing to refund now."
+                    .into(),
+            )
+        }
+        Some(s @ ("TERMINAL_FAILED" | "CANCELED")) => {
+            return Some(format!(
+                "This payment is {s}: no money arrived, so there is nothing to refund."
+            ))
+        }
+        Some(other) => {
+            return Some(format!(
+                "This payment's status is {other}, which Linkdesk does not know: only a SUCCEEDED payment is refunded."
+            ))
+        }
+        None => {
+            return Some(
+                "Link Money did not say this payment's status, so it is not refunded.".into(),
+            )
+        }
+    }
+    match &t.amount {
+        Some(m) if m.currency == USD && m.cents > 0 => None,
+        Some(m) if m.currency != USD => Some(format!(
+            "This payment is in {}, and only US dollar payments are refunded.",
+            m.currency
+        )),
+        _ => Some("Link Money did not say this payment's amount, so it is not refunded.".into()),
+    }
+}
+
+/// The amount of a refundable payment, in cents.
+pub fn paid_cents(t: &Transaction) -> Option<i64> {
+    match payment_refusal(t) {
+        None => t.amount.as_ref().map(|m| m.cents),
+        Some(_) => None,
+    }
 }
 
 /// The form, checked: what will be sent. Nothing here talks to Link Money.
@@ -107,6 +147,42 @@ pub(crate) fn dollars(cents: i64) -> String {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+    use serde_json::json;
+
+    fn txn(kind: &str, status: &str) -> Transaction {
+        serde_json::from_value(json!({
+            "transactionId": "t", "customerId": "c", "transactionType": kind,
+            "transactionStatus": status, "amount": {"value": 18.14, "currency": "USD"}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_a_succeeded_payment_is_refunded() {
+        assert_eq!(paid_cents(&txn("DEBIT", "SUCCEEDED")), Some(1814));
+        for status in ["CREATED", "PENDING", "AUTHORIZED", "SCHEDULED", "INITIATED"] {
+            let why = payment_refusal(&txn("DEBIT", status)).unwrap();
+            assert!(why.contains("not settled") && why.contains("SUCCEEDED"), "{why}");
+            assert_eq!(paid_cents(&txn("DEBIT", status)), None);
+        }
+        for status in ["RETRYABLE_FAILED", "TERMINAL_FAILED", "CANCELED", "SETTLING"] {
+            assert!(payment_refusal(&txn("DEBIT", status)).is_some(), "{status}");
+        }
+        assert!(payment_refusal(&txn("CREDIT", "SUCCEEDED"))
+            .unwrap()
+            .contains("CREDIT"));
+        let no_status: Transaction = serde_json::from_value(
+            json!({"transactionId": "t", "customerId": "c", "transactionType": "DEBIT"}),
+        )
+        .unwrap();
+        assert!(payment_refusal(&no_status).is_some());
+        let euro: Transaction = serde_json::from_value(json!({
+            "transactionId": "t", "customerId": "c", "transactionType": "DEBIT",
+            "transactionStatus": "SUCCEEDED", "amount": {"value": 5, "currency": "EUR"}
+        }))
+        .unwrap();
+        assert!(payment_refusal(&euro).unwrap().contains("EUR"));
+    }
 
     fn input(amount: &str) -> RefundInput {
         RefundInput {

@@ -1,30 +1,35 @@
-//! Refunds through the refund journal.
+//! Refunds through the refund journal. Every refund refunds one payment.
 //!
-//! `open` makes the request key once, when the dialog opens, and journals a
-//! DRAFT. `submit` checks everything before any request (amount, descriptor,
-//! the retyped amount above the threshold, what the customer has paid, the
-//! production lock, "Work offline"), moves the DRAFT to SENDING in the journal
-//! and only then sends. A key that is no longer a DRAFT is never submitted
-//! again, so double clicks and two windows cannot send a refund twice.
+//! `open` re-reads the payment from Link Money (only a SUCCEEDED payment from
+//! the customer is refunded) and the customer, and journals a DRAFT with the
+//! payment's next refund number and that number's request key (see
+//! `linkmoney::refund_request_key`). `submit` checks the form, the production
+//! lock and "Work offline", re-reads the payment once more, then moves the
+//! DRAFT to SENDING in the journal — in the same transaction that checks the
+//! amount against what is left of the payment — and only then sends. A key
+//! that is no longer a DRAFT is never submitted again, so double clicks and
+//! two windows cannot send a refund twice; the derived key makes Link Money
+//! refuse a second refund #n of one payment from any other seat.
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::lookups::transaction_block;
-use super::refund_checks::{check_input, dollars, paid_basis};
+use super::refund_checks::{check_input, dollars, paid_cents, payment_refusal};
 use super::sender::{self, RetryPolicy};
 use super::{customer_name, preferred_account, refusal_for, typed_id};
 use crate::app::{blocking, App};
 use crate::audit;
 use crate::cache::{Cache, RecordKind};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::journal::{Draft, Journal, RefundRow, RefundState};
-use crate::linkmoney::parse_amount;
+use crate::journal::{target_mismatch, Draft, Journal, RefundRow, RefundState, Target};
+use crate::linkmoney::{parse_amount, LinkMoneyClient, Transaction};
 use crate::session::{EnvSummary, Session};
 
-/// What a refund works with: the journal, the cache (for what the customer
-/// has paid), the session it is sent in and whether "Work offline" is on.
+pub use super::refund_checks::RefundInput;
+
+/// What a refund works with: the journal, the cache (to remember what was
+/// read), the session it is sent in and whether "Work offline" is on.
 #[derive(Clone)]
 pub struct RefundContext {
     pub journal: Journal,
@@ -50,13 +55,17 @@ impl RefundContext {
     }
 
     fn ensure_journal(&self) -> AppResult<()> {
-        match self.journal.problem() {
-            None => Ok(()),
-            Some(reason) => Err(AppError::internal(format!(
-                "Refunds are refused: the refund journal {} cannot be used ({reason}). It was left untouched for inspection.",
-                self.journal.path().display()
-            ))),
-        }
+        self.journal.ensure_can_send()
+    }
+}
+
+/// Where refunds from this client go: the environment, the Link Money URL
+/// and the merchant as the client uses them.
+pub(crate) fn target_of(env_id: &str, client: &LinkMoneyClient) -> Target {
+    Target {
+        env_id: env_id.to_string(),
+        linkmoney_url: client.base_url().to_string(),
+        merchant_id: client.merchant_id().to_string(),
     }
 }
 
@@ -64,8 +73,11 @@ impl RefundContext {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundDialog {
-    /// Made once, now; every attempt of this refund is sent with it.
+    /// Derived from the merchant, the payment and `refund_number`; every
+    /// attempt of this refund is sent with it.
     pub request_key: String,
+    /// This refund's number among the payment's refunds.
+    pub refund_number: u32,
     pub environment: EnvSummary,
     pub customer_id: String,
     pub customer_name: String,
@@ -73,28 +85,37 @@ pub struct RefundDialog {
     pub account_last_four: Option<String>,
     pub account_status: Option<String>,
     pub account_institution: Option<String>,
-    pub transaction_id: Option<String>,
-    /// The most that may be refunded, where Linkdesk knows what the customer
-    /// has paid; None when it does not.
-    pub cap_cents: Option<i64>,
+    /// The payment refunded, as Link Money described it just now.
+    pub transaction_id: String,
+    pub payment_cents: i64,
+    pub payment_status: String,
+    pub payment_date: Option<String>,
+    /// What counts against the payment already (this journal's refunds of
+    /// it, and older refunds to the customer that named no payment).
+    pub refunded_cents: i64,
+    /// The most this refund may be: the payment less `refunded_cents`.
+    pub cap_cents: i64,
     /// How the cap was found, in words.
-    pub cap_note: Option<String>,
+    pub cap_note: String,
+    /// Numbers of this payment's refunds that Link Money says were made
+    /// elsewhere: their amounts are unknown here.
+    pub made_elsewhere: Vec<u32>,
     /// Above this amount the amount must be typed a second time.
     pub threshold_cents: i64,
 }
 
-/// The refund dialog's form.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A payment offered when a refund is started from a customer.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RefundInput {
-    pub request_key: String,
-    pub amount: String,
-    #[serde(default)]
-    pub client_reference_id: Option<String>,
-    #[serde(default)]
-    pub soft_descriptor: Option<String>,
-    #[serde(default)]
-    pub retyped_amount: Option<String>,
+pub struct PaymentChoice {
+    pub transaction_id: String,
+    pub amount_cents: Option<i64>,
+    pub status: Option<String>,
+    pub creation_date: Option<String>,
+    /// What is left to refund, as far as this journal knows.
+    pub left_cents: Option<i64>,
+    /// Why it cannot be refunded, if it cannot (as the cache last saw it).
+    pub refusal: Option<String>,
 }
 
 async fn journal_call<T: Send + 'static>(
@@ -105,103 +126,191 @@ async fn journal_call<T: Send + 'static>(
     blocking(move || f(&j).map_err(AppError::from)).await
 }
 
-/// Opens the refund dialog for a customer (and, when it is opened from one, a
-/// transaction of theirs). Refused — before any refund request — when the
-/// journal cannot be used, production is locked, "Work offline" is on, the
-/// customer is not ACTIVE or their account is not active.
+fn refused(message: impl Into<String>) -> AppError {
+    AppError::new(ErrorCode::Conflict, message)
+}
+
+/// Reads the payment from Link Money now: a refund is never judged from the
+/// cache alone.
+async fn reread_payment(
+    lm: &LinkMoneyClient,
+    id: &str,
+) -> AppResult<crate::linkmoney::Fetched<Transaction>> {
+    lm.get_transaction(id).await.map_err(|mut e| {
+        e.message = format!(
+            "Linkdesk could not read payment {id} from Link Money just now, and a refund is never judged from the cache: {} Nothing was sent.",
+            e.message
+        );
+        e
+    })
+}
+
+/// The payments of a customer that Linkdesk has seen (from the cache), for
+/// the person to pick the one to refund; the chosen one is re-read before
+/// anything else. Newest first.
+pub async fn payment_choices(ctx: &RefundContext, customer_id: &str) -> AppResult<Vec<PaymentChoice>> {
+    let customer_id = typed_id("customer", customer_id)?;
+    let env = ctx.session.env.clone();
+    let mut seen =
+        super::lookups::cached_transactions_in(&ctx.cache, &env.id, &customer_id).await;
+    seen.retain(|t| t.transaction_type.as_deref() == Some("DEBIT"));
+    seen.sort_by(|a, b| b.creation_date.cmp(&a.creation_date));
+    let merchant = ctx.session.env.merchant_id.clone();
+    let journal = ctx.journal.clone();
+    let rows = seen.clone();
+    let env_id = env.id.clone();
+    let refunded = blocking(move || {
+        rows.iter()
+            .map(|t| {
+                let draft = payment_draft_probe(&env_id, &merchant, &customer_id, t);
+                Ok(journal.refunded(&draft, "")?.total())
+            })
+            .collect::<AppResult<Vec<i64>>>()
+    })
+    .await?;
+    Ok(seen
+        .iter()
+        .zip(refunded)
+        .map(|(t, refunded)| {
+            let paid = paid_cents(t);
+            PaymentChoice {
+                transaction_id: t.transaction_id.to_string(),
+                amount_cents: t.amount.as_ref().map(|m| m.cents),
+                status: t.transaction_status.clone(),
+                creation_date: t.creation_date.clone(),
+                left_cents: paid.map(|p| (p - refunded).max(0)),
+                refusal: payment_refusal(t).or_else(|| {
+                    (paid.unwrap_or(0) - refunded <= 0)
+                        .then(|| "Already refunded in full".to_string())
+                }),
+            }
+        })
+        .collect())
+}
+
+/// Enough of a draft to ask the journal what counts against a payment.
+fn payment_draft_probe(env_id: &str, merchant: &str, customer: &str, t: &Transaction) -> Draft {
+    Draft {
+        env_id: env_id.to_string(),
+        env_name: String::new(),
+        env_kind: String::new(),
+        customer_id: customer.to_string(),
+        customer_name: String::new(),
+        customer_status: None,
+        account_last_four: None,
+        account_status: None,
+        transaction_id: t.transaction_id.to_string(),
+        payment_cents: 0,
+        linkmoney_url: String::new(),
+        merchant_id: merchant.to_string(),
+    }
+}
+
+/// Opens the refund dialog for one payment (`customer_id`, when the dialog
+/// was started from a customer, must be the payment's customer). Refused —
+/// before any refund request — when the journal cannot be used, production
+/// is locked, "Work offline" is on, the payment is not a SUCCEEDED payment
+/// from the customer, nothing is left of it to refund, or the customer or
+/// their account is not active.
 pub async fn open(
     ctx: &RefundContext,
-    customer_id: &str,
-    transaction_id: Option<&str>,
+    customer_id: Option<&str>,
+    payment_id: &str,
 ) -> AppResult<RefundDialog> {
     ctx.ensure_journal()?;
     ctx.ensure_writable()?;
-    let customer_id = typed_id("customer", customer_id)?;
-    let transaction_id = match transaction_id.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => Some(typed_id("transaction", t)?),
-        None => None,
-    };
+    let payment_id = typed_id("payment", payment_id)?;
     let env = &ctx.session.env;
     let lm = ctx.session.linkmoney()?;
-    let customer = lm.get_customer(&customer_id).await?;
-    let mut records = vec![(RecordKind::Customer, customer_id.clone(), customer.raw)];
+    let payment = reread_payment(lm, &payment_id).await?;
+    let mut records = vec![(RecordKind::Transaction, payment_id.clone(), payment.raw)];
+    let payment = payment.value;
+    if let Some(why) = payment_refusal(&payment) {
+        store(&ctx.cache, &env.id, records).await;
+        return Err(refused(why));
+    }
+    let owner = payment
+        .customer_id
+        .as_ref()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    if let Some(given) = customer_id.map(str::trim).filter(|c| !c.is_empty()) {
+        if given != owner {
+            return Err(AppError::invalid(format!(
+                "Payment {payment_id} is not a payment of customer {given} (it is {owner}'s)"
+            )));
+        }
+    }
+    let paid = paid_cents(&payment).unwrap_or(0);
+    let customer = lm.get_customer(&owner).await?;
+    records.push((RecordKind::Customer, owner.clone(), customer.raw));
     let accounts = if customer.value.account_details.is_some() {
         Vec::new()
     } else {
-        let a = lm.get_accounts(&customer_id).await?;
-        records.push((RecordKind::CustomerAccounts, customer_id.clone(), a.raw));
+        let a = lm.get_accounts(&owner).await?;
+        records.push((RecordKind::CustomerAccounts, owner.clone(), a.raw));
         a.value.account_details
     };
     let account = preferred_account(customer.value.account_details.as_ref(), &accounts).cloned();
+    store(&ctx.cache, &env.id, records).await;
     if let Some(refusal) = refusal_for(customer.value.customer_status.as_deref(), account.as_ref())
     {
         return Err(refusal);
     }
-    let transaction = match &transaction_id {
-        Some(id) => {
-            let t = lm.get_transaction(id).await?;
-            records.push((RecordKind::Transaction, id.clone(), t.raw));
-            if t.value.customer_id.as_ref().map(|c| c.as_str()) != Some(customer_id.as_str()) {
-                return Err(AppError::invalid(format!(
-                    "Transaction {id} is not a transaction of customer {customer_id}"
-                )));
-            }
-            if let Some(block) = transaction_block(&t.value) {
-                return Err(AppError::new(ErrorCode::Conflict, block));
-            }
-            Some(t.value)
-        }
-        None => None,
-    };
-    store(&ctx.cache, &env.id, records).await;
+    // What Link Money now says of this payment's earlier refunds first: one
+    // that failed no longer counts against it.
+    refresh_refunds_of_payment(ctx, &payment_id).await;
 
-    let (scope, paid, how) = match paid_basis(ctx, &customer_id, transaction.as_ref()).await {
-        Some((scope, paid, how)) => (Some(scope), Some(paid), Some(how)),
-        None => (None, None, None),
-    };
-    let request_key = uuid::Uuid::new_v4().to_string();
     let name = customer_name(&customer.value);
     let draft = Draft {
-        request_key: request_key.clone(),
         env_id: env.id.clone(),
         env_name: env.name.clone(),
         env_kind: kind_text(env),
-        customer_id: customer_id.clone(),
+        customer_id: owner.clone(),
         customer_name: name.clone(),
         customer_status: customer.value.customer_status.clone(),
         account_last_four: account
             .as_ref()
             .and_then(|a| a.account_last_four_digits.clone()),
         account_status: account.as_ref().and_then(|a| a.account_status.clone()),
-        transaction_id: transaction_id.clone(),
-        cap_cents: paid,
-        cap_scope: scope.clone(),
+        transaction_id: payment_id.clone(),
+        payment_cents: paid,
+        linkmoney_url: lm.base_url().to_string(),
+        merchant_id: lm.merchant_id().to_string(),
     };
-    let key = request_key.clone();
-    let (threshold, refunded) = journal_call(&ctx.journal, move |j| {
-        j.insert_draft(&draft)?;
-        let refunded = match &scope {
-            Some(s) => j.refunded_cents(&draft.env_id, s, &key)?,
-            None => 0,
-        };
-        Ok((j.threshold_cents()?, refunded))
+    let (drafted, threshold) = journal_call(&ctx.journal, move |j| {
+        Ok((j.insert_draft(&draft)?, j.threshold_cents()?))
     })
     .await?;
-    let cap_cents = paid.map(|p| (p - refunded).max(0));
-    let cap_note = how.map(|how| {
-        if refunded > 0 {
-            format!(
-                "{how}, less {} already refunded from Linkdesk",
-                dollars(refunded)
-            )
-        } else {
-            how
-        }
-    });
+    let refunded = drafted.refunded.total();
+    let cap_cents = (paid - refunded).max(0);
+    if cap_cents == 0 {
+        let key = drafted.request_key.clone();
+        journal_call(&ctx.journal, move |j| j.discard(&key)).await?;
+        return Err(refused(format!(
+            "Nothing is left to refund of this payment: {} paid, {} already refunded. Nothing was sent.",
+            dollars(paid),
+            dollars(refunded)
+        )));
+    }
+    let mut cap_note = format!("Payment of {}", dollars(paid));
+    if drafted.refunded.of_payment > 0 {
+        cap_note += &format!(
+            ", less {} already refunded from Linkdesk",
+            dollars(drafted.refunded.of_payment)
+        );
+    }
+    if drafted.refunded.unbound > 0 {
+        cap_note += &format!(
+            ", less {} refunded to this customer by an older Linkdesk without naming a payment",
+            dollars(drafted.refunded.unbound)
+        );
+    }
     Ok(RefundDialog {
-        request_key,
+        request_key: drafted.request_key,
+        refund_number: drafted.refund_number,
         environment: env.clone(),
-        customer_id,
+        customer_id: owner,
         customer_name: name,
         customer_status: customer.value.customer_status,
         account_last_four: account
@@ -209,9 +318,14 @@ pub async fn open(
             .and_then(|a| a.account_last_four_digits.clone()),
         account_status: account.as_ref().and_then(|a| a.account_status.clone()),
         account_institution: account.and_then(|a| a.financial_institution_name),
-        transaction_id,
+        transaction_id: payment_id,
+        payment_cents: paid,
+        payment_status: payment.transaction_status.unwrap_or_default(),
+        payment_date: payment.creation_date,
+        refunded_cents: refunded,
         cap_cents,
         cap_note,
+        made_elsewhere: drafted.refunded.made_elsewhere,
         threshold_cents: threshold,
     })
 }
@@ -238,11 +352,62 @@ async fn store(cache: &Cache, env: &str, records: Vec<(RecordKind, String, serde
     }
 }
 
+/// Asks Link Money for the status of the refunds whose own transaction ID is
+/// known and whose status may still change, and records what it says. A
+/// failed look-up changes nothing (the row keeps what was known).
+pub async fn refresh_statuses(ctx: &RefundContext, rows: &[RefundRow]) -> usize {
+    const AT_MOST: usize = 20;
+    let Ok(lm) = ctx.session.linkmoney() else {
+        return 0;
+    };
+    if ctx.work_offline {
+        return 0;
+    }
+    let mut changed = 0;
+    let open = rows.iter().filter(|r| {
+        r.env_id == ctx.session.env.id
+            && r.payment_id.is_some()
+            && r.state.is_service_status()
+            && !matches!(r.state.as_str(), "SUCCEEDED" | "CANCELED")
+    });
+    for row in open.take(AT_MOST) {
+        let id = row.payment_id.clone().unwrap_or_default();
+        let Ok(t) = lm.get_transaction(&id).await else {
+            continue;
+        };
+        let Some(status) = t.value.transaction_status.clone() else {
+            continue;
+        };
+        let key = row.request_key.clone();
+        if journal_call(&ctx.journal, move |j| j.update_service_status(&key, &status))
+            .await
+            .unwrap_or(false)
+        {
+            changed += 1;
+        }
+    }
+    changed
+}
+
+async fn refresh_refunds_of_payment(ctx: &RefundContext, payment_id: &str) {
+    let (env, merchant, id) = (
+        ctx.session.env.id.clone(),
+        ctx.session.env.merchant_id.clone(),
+        payment_id.to_string(),
+    );
+    if let Ok(rows) = journal_call(&ctx.journal, move |j| {
+        j.refunds_of_payment(&env, &merchant, &id)
+    })
+    .await
+    {
+        refresh_statuses(ctx, &rows).await;
+    }
+}
+
 /// Submits the refund opened as `input.request_key`: checks, journals SENDING,
 /// sends, and records the outcome in the journal and the audit log. A refund
-/// that was journaled comes back as its journal row whatever its outcome
-/// (AUTHORIZED, PENDING, TERMINAL_FAILED, CONFIRMED_DUPLICATE, FAILED_NOT_SENT
-/// or UNRESOLVED); an error means nothing was sent.
+/// that was journaled comes back as its journal row whatever its outcome; an
+/// error means nothing was sent.
 pub async fn submit(ctx: &RefundContext, input: RefundInput) -> AppResult<RefundRow> {
     ctx.ensure_journal()?;
     let key = input.request_key.trim().to_string();
@@ -300,7 +465,7 @@ async fn submit_row(
             ErrorCode::Conflict,
             format!(
                 "This refund was already submitted (it is {}); it is never sent twice",
-                row.state.as_str()
+                row.state.headline().to_lowercase()
             ),
         ));
     }
@@ -309,7 +474,7 @@ async fn submit_row(
         // The journal re-checks this atomically with the refunds made since.
         if sending.amount_cents > cap {
             return Err(AppError::invalid(format!(
-                "The amount is more than the customer has paid as far as Linkdesk knows ({})",
+                "The amount is more than is left to refund of this payment ({}). Nothing was sent.",
                 dollars(cap)
             )));
         }
@@ -317,35 +482,37 @@ async fn submit_row(
     if row.customer_status.as_deref() != Some("ACTIVE")
         || row.account_status.as_deref() != Some("ACTIVE")
     {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
+        return Err(refused(
             "The customer or their account was not active when the refund was opened. Nothing was sent.",
         ));
     }
     ctx.ensure_writable()?;
-    if ctx.session.env.id != row.env_id {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            format!(
-                "This refund was opened in \"{}\", not in the active environment. Nothing was sent.",
-                row.env_name
-            ),
-        ));
-    }
     let client = ctx.session.linkmoney()?;
-    let cap = match (row.cap_scope(), row.cap_cents) {
-        (Some(scope), Some(paid)) => Some((scope, paid)),
-        _ => None,
+    let target = target_of(&ctx.session.env.id, client);
+    if let Some(why) = target_mismatch(row, &target) {
+        return Err(refused(why));
+    }
+    let Some(payment_id) = row.transaction_id.clone() else {
+        return Err(refused(
+            "This refund names no payment; open it again from the payment. Nothing was sent.",
+        ));
     };
-    let (k, env) = (row.request_key.clone(), row.env_id.clone());
+    // The payment once more, just before the money moves.
+    let payment = reread_payment(client, &payment_id).await?.value;
+    if let Some(why) = payment_refusal(&payment) {
+        return Err(refused(format!("{why} Nothing was sent.")));
+    }
+    let paid_now = paid_cents(&payment).unwrap_or(0);
+    let k = row.request_key.clone();
     let sending_row = journal_call(&ctx.journal, move |j| {
-        j.begin_sending(&k, &env, &sending, cap)
+        j.begin_sending(&k, &target, &sending, paid_now)
     })
     .await??;
     sender::send(&ctx.journal, client, &sending_row, ctx.policy).await
 }
 
-/// Sends again, with its own key, a refund whose outcome is unknown.
+/// Sends again, with its own key, a refund whose outcome is unknown — only
+/// to the environment, Link Money URL and merchant it was confirmed for.
 pub async fn retry(ctx: &RefundContext, request_key: &str) -> AppResult<RefundRow> {
     ctx.ensure_journal()?;
     let k = request_key.trim().to_string();
@@ -354,22 +521,23 @@ pub async fn retry(ctx: &RefundContext, request_key: &str) -> AppResult<RefundRo
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No such refund in the journal"))?;
     let result = async {
         if !row.state.is_open() {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                format!(
-                    "This refund is {}: its outcome is known, so it is not sent again",
-                    row.state.as_str()
-                ),
-            ));
+            return Err(refused(format!(
+                "This refund is {}: its outcome is known, so it is not sent again",
+                row.state.headline().to_lowercase()
+            )));
         }
         ctx.ensure_writable()?;
         if ctx.session.env.id != row.env_id {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                format!("Switch to \"{}\" to retry this refund", row.env_name),
-            ));
+            return Err(refused(format!(
+                "Switch to \"{}\" to retry this refund",
+                row.env_name
+            )));
         }
-        sender::send(&ctx.journal, ctx.session.linkmoney()?, &row, ctx.policy).await
+        let client = ctx.session.linkmoney()?;
+        if let Some(why) = target_mismatch(&row, &target_of(&ctx.session.env.id, client)) {
+            return Err(refused(why));
+        }
+        sender::send(&ctx.journal, client, &row, ctx.policy).await
     }
     .await;
     audit::record_async(
@@ -382,21 +550,28 @@ pub async fn retry(ctx: &RefundContext, request_key: &str) -> AppResult<RefundRo
 
 /// Closes a dialog that was not submitted.
 pub async fn discard(ctx: &RefundContext, request_key: &str) -> AppResult<()> {
-    ctx.ensure_journal()?;
+    ctx.journal.problem_error()?;
     let k = request_key.trim().to_string();
     journal_call(&ctx.journal, move |j| j.discard(&k).map(|_| ())).await
 }
 
-/// Refunds in the journal, newest first, of the active environment or all.
+/// Refunds in the journal, newest first, of the active environment or all;
+/// the statuses of the newest ones that may still change are asked of Link
+/// Money first.
 pub async fn list(ctx: &RefundContext, all_environments: bool) -> AppResult<Vec<RefundRow>> {
-    ctx.ensure_journal()?;
+    ctx.journal.problem_error()?;
     let env = (!all_environments).then(|| ctx.session.env.id.clone());
+    let e = env.clone();
+    let rows = journal_call(&ctx.journal, move |j| j.list_refunds(e.as_deref(), 500)).await?;
+    if refresh_statuses(ctx, &rows).await == 0 {
+        return Ok(rows);
+    }
     journal_call(&ctx.journal, move |j| j.list_refunds(env.as_deref(), 500)).await
 }
 
 /// Every refund whose outcome is still unknown, in any environment.
 pub async fn open_refunds(ctx: &RefundContext) -> AppResult<Vec<RefundRow>> {
-    ctx.ensure_journal()?;
+    ctx.journal.problem_error()?;
     journal_call(&ctx.journal, |j| j.open_refunds()).await
 }
 

@@ -1,9 +1,13 @@
 //! Sending a journaled refund and finding out its outcome. Every attempt uses
 //! the refund's one request key: an attempt whose outcome is unknown is sent
-//! again with that key, and Link Money's "key already used" answer proves the
-//! earlier attempt went through. Only the first attempt of a key may conclude
-//! "nothing was sent"; after an attempt of unknown outcome nothing short of an
-//! answer from Link Money settles the refund.
+//! again with that key. Link Money's "key already used" answer to a later
+//! attempt proves an earlier one reached it — not that it was authorized (a
+//! TERMINAL_FAILED refund uses its key too) — so it reads "sent, outcome not
+//! confirmed"; the same answer to the first attempt means the key was used
+//! elsewhere (the key is derived from the payment, so another seat made this
+//! payment's refund #n) and nothing was sent from here. Only the first
+//! attempt of a key may conclude "nothing was sent"; after an attempt of
+//! unknown outcome nothing short of an answer from Link Money settles it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +17,7 @@ use serde_json::json;
 use crate::app::blocking;
 use crate::audit;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::journal::{Journal, RefundRow, RefundState, Settled};
+use crate::journal::{target_mismatch, Journal, RefundRow, RefundState, Settled};
 use crate::linkmoney::{LinkMoneyClient, Money, PaymentFailure, RefundRequest};
 use crate::session::Session;
 
@@ -55,7 +59,11 @@ pub async fn send(
     row: &RefundRow,
     policy: RetryPolicy,
 ) -> AppResult<RefundRow> {
+    journal.ensure_can_send()?;
     let key = row.request_key.clone();
+    if let Some(why) = target_mismatch(row, &super::refunds::target_of(&row.env_id, client)) {
+        return Err(AppError::new(ErrorCode::Conflict, why));
+    }
     let Some(_claim) = journal.claim(&key) else {
         return Err(AppError::new(
             ErrorCode::Conflict,
@@ -89,8 +97,9 @@ pub async fn send(
         let outcome = client.send_refund(&request).await;
         let j = journal.clone();
         let k = key.clone();
-        let again =
-            blocking(move || record(&j, &k, attempt, outcome).map_err(journal_error)).await?;
+        let number = row.refund_number;
+        let again = blocking(move || record(&j, &k, attempt, number, outcome).map_err(journal_error))
+            .await?;
         match again {
             Some(error) if retry + 1 < policy.attempts => {
                 tracing::warn!(request_key = %key, attempt, %error, "refund outcome unknown; sending again with the same key");
@@ -122,6 +131,7 @@ fn record(
     journal: &Journal,
     key: &str,
     attempt: u32,
+    number: Option<u32>,
     outcome: Result<crate::linkmoney::PaymentResult, PaymentFailure>,
 ) -> Result<Option<String>, crate::journal::JournalError> {
     match outcome {
@@ -145,21 +155,35 @@ fn record(
                 | RefundState::Unresolved
                 | RefundState::Discarded
                 | RefundState::FailedNotSent
-                | RefundState::ConfirmedDuplicate => RefundState::Other(result.payment_status),
+                | RefundState::SentUnconfirmed
+                | RefundState::MadeElsewhere => RefundState::Other(result.payment_status),
                 s => s,
             };
             journal.settle(key, &state, &settled)?;
             Ok(None)
         }
+        Err(PaymentFailure::DuplicateKey) if attempt == 1 => {
+            let which = number.map(|n| format!("refund #{n}")).unwrap_or_else(|| "a refund".into());
+            let settled = Settled {
+                error_code: Some("DUPLICATE_REQUEST_KEY".into()),
+                error_message: Some(format!(
+                    "This payment already has {which}, made elsewhere (another Linkdesk or another tool): Link Money refused the key, and nothing was sent from here. Check with your team before refunding it again as the next refund."
+                )),
+                ..Settled::default()
+            };
+            journal.settle(key, &RefundState::MadeElsewhere, &settled)?;
+            Ok(None)
+        }
         Err(PaymentFailure::DuplicateKey) => {
             let settled = Settled {
+                error_code: Some("DUPLICATE_REQUEST_KEY".into()),
                 error_message: Some(
-                    "Link Money already has a refund with this request key: the first attempt went through"
+                    "An earlier attempt of this refund reached Link Money (it now says the key is used), but its answer was lost: whether it was authorized or failed is not confirmed. It counts as sent, so it is never sent again."
                         .into(),
                 ),
                 ..Settled::default()
             };
-            journal.settle(key, &RefundState::ConfirmedDuplicate, &settled)?;
+            journal.settle(key, &RefundState::SentUnconfirmed, &settled)?;
             Ok(None)
         }
         Err(PaymentFailure::NotSent(e) | PaymentFailure::Rejected(e)) if attempt == 1 => {
@@ -215,15 +239,13 @@ pub(crate) fn audit_entry(
     });
     let result = match result {
         Ok(r) => match r.state {
-            RefundState::Authorized | RefundState::Pending | RefundState::ConfirmedDuplicate => {
-                Ok(r)
-            }
+            RefundState::Authorized | RefundState::Pending | RefundState::SentUnconfirmed => Ok(r),
             RefundState::Other(_) => Ok(r),
             _ => Err(AppError::new(
                 ErrorCode::Conflict,
                 format!(
                     "{}: {}",
-                    r.state.as_str(),
+                    r.state.headline(),
                     r.error_message
                         .clone()
                         .or_else(|| r.last_error.clone())
@@ -242,8 +264,8 @@ pub(crate) fn audit_entry(
         &result,
         |r| {
             Some(match &r.payment_id {
-                Some(id) => format!("{} (payment {id})", r.state.as_str()),
-                None => r.state.as_str().to_string(),
+                Some(id) => format!("{} (payment {id})", r.state.headline()),
+                None => r.state.headline().to_string(),
             })
         },
     )
@@ -251,20 +273,29 @@ pub(crate) fn audit_entry(
 
 /// Resolves every refund left SENDING or UNRESOLVED (by a crash, a kill or a
 /// service that did not answer) by sending it again with its own key, in the
-/// environment it was made in. `session_for` gives that environment's session
-/// (an error when it no longer exists). The refund was confirmed by a person
-/// when it was first sent, so this runs whatever the production lock; the key
-/// makes a second refund impossible. Returns the rows as they now stand.
+/// environment it was made in — and only while that environment still points
+/// to the Link Money URL and merchant the refund was confirmed for; anything
+/// else is left for a person, with the reason. `session_for` gives that
+/// environment's session (an error when it no longer exists). The refund was
+/// confirmed by a person when it was first sent, so this runs whatever the
+/// production lock; the key makes a second refund impossible. A process that
+/// does not hold the journal's lock resolves nothing. Returns the rows as
+/// they now stand.
 pub async fn resolve_open(
     journal: &Journal,
     session_for: impl Fn(&str) -> AppResult<Arc<Session>>,
     policy: RetryPolicy,
 ) -> AppResult<Vec<RefundRow>> {
+    journal.ensure_can_send()?;
     let j = journal.clone();
     let open = blocking(move || j.open_refunds().map_err(journal_error)).await?;
     let mut out = Vec::with_capacity(open.len());
     for row in open {
         let result = match session_for(&row.env_id) {
+            Ok(_) if row.linkmoney_url.is_none() => Err(AppError::new(
+                ErrorCode::Conflict,
+                "An older Linkdesk did not record which Link Money URL this refund was confirmed for, so it is not re-sent by itself: check the environment and press Retry.",
+            )),
             Ok(session) => match session.linkmoney() {
                 Ok(client) => send(journal, client, &row, policy).await,
                 Err(e) => Err(e),

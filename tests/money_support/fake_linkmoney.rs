@@ -26,6 +26,9 @@ fn answer(method: &str, path: &str) -> (u16, String) {
         ("GET", "/v1/transactions/txn_settling") => {
             r#"{"transactionId":"txn_settling","transactionType":"DEBIT","customerId":"cus_frozen","transactionStatus":"SETTLING","amount":{"value":12.3,"currency":"USD"}}"#
         }
+        ("GET", "/v1/transactions/txn_frozen_paid") => {
+            r#"{"transactionId":"txn_frozen_paid","transactionType":"DEBIT","customerId":"cus_frozen","transactionStatus":"SUCCEEDED","amount":{"value":40,"currency":"USD"}}"#
+        }
         ("GET", "/v1/payouts/po_reversed") => {
             r#"{"payoutId":"po_reversed","payoutStatus":"REVERSED","amount":{"value":5,"currency":"USD"}}"#
         }

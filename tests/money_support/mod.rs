@@ -204,18 +204,48 @@ pub async fn succeeded_payment_of_at_least(url: &str, min_cents: i64) -> (String
     panic!("no SUCCEEDED payment of a refundable customer");
 }
 
-/// Gives a customer something to refund: a payment to the merchant. With
-/// every answer dropped the payment still happens, so the error is ignored.
-pub async fn fund(url: &str, customer: &str, cents: i64) {
-    let _ = client(url)
+/// A new payment from the customer to the merchant (AUTHORIZED, or PENDING
+/// for an amount of N.99: the sandbox never settles it): its transaction ID.
+pub async fn pay(url: &str, customer: &str, cents: i64) -> String {
+    client(url)
         .send_payment(&PaymentRequest {
             customer_id: customer.to_string(),
             amount: Money::usd(cents),
-            client_reference_id: Some(format!("fund-{}", uuid::Uuid::new_v4().simple())),
+            client_reference_id: Some(format!("pay-{}", uuid::Uuid::new_v4().simple())),
             soft_descriptor: None,
             request_key: uuid::Uuid::new_v4().to_string(),
         })
-        .await;
+        .await
+        .unwrap()
+        .payment_id
+        .to_string()
+}
+
+/// A refund made straight at Link Money, as another tool would: true when
+/// it was authorized.
+pub async fn refund_elsewhere(url: &str, customer: &str, cents: i64) -> bool {
+    let result = client(url)
+        .send_refund(&linkdesk::linkmoney::RefundRequest {
+            customer_id: customer.to_string(),
+            amount: Money::usd(cents),
+            client_reference_id: Some(format!("elsewhere-{}", uuid::Uuid::new_v4().simple())),
+            soft_descriptor: None,
+            request_key: uuid::Uuid::new_v4().to_string(),
+        })
+        .await
+        .unwrap();
+    result.payment_status == "AUTHORIZED"
+}
+
+/// Refunds everything the customer has paid straight at Link Money, so that
+/// the sandbox fails (TERMINAL_FAILED) any further refund to them.
+pub async fn drain(url: &str, customer: &str) {
+    let mut step: i64 = linkdesk::linkmoney::MAX_AMOUNT_CENTS;
+    while step > 0 {
+        if !refund_elsewhere(url, customer, step).await {
+            step /= 2;
+        }
+    }
 }
 
 /// Every refund (CREDIT) among the transactions created since `before`:
@@ -258,4 +288,39 @@ pub fn real_keyring() -> bool {
         );
     }
     true
+}
+
+/// A SUCCEEDED payment (DEBIT) of a customer in `status`.
+pub async fn payment_of_customer_in(url: &str, status: &str) -> String {
+    let lm = client(url);
+    for (id, t_status) in listed(&fixtures(url).await, "transactions") {
+        if t_status != "SUCCEEDED" {
+            continue;
+        }
+        let t = lm.get_transaction(&id).await.unwrap().value;
+        let Some(customer) = t.customer_id.clone() else {
+            continue;
+        };
+        if t.transaction_type.as_deref() != Some("DEBIT") {
+            continue;
+        }
+        let c = lm.get_customer(customer.as_str()).await.unwrap().value;
+        if c.customer_status.as_deref() == Some(status) {
+            return id;
+        }
+    }
+    panic!("no SUCCEEDED payment of a {status} customer");
+}
+
+/// Every refund (CREDIT) made since `before`: `(transaction ID, cents)`.
+pub async fn new_refunds(url: &str, before: &HashSet<String>) -> Vec<(String, i64)> {
+    let lm = client(url);
+    let mut out = Vec::new();
+    for id in transaction_ids(url).await.difference(before) {
+        let t = lm.get_transaction(id).await.unwrap().value;
+        if t.transaction_type.as_deref() == Some("CREDIT") {
+            out.push((id.clone(), t.amount.map_or(0, |m| m.cents)));
+        }
+    }
+    out
 }
