@@ -232,7 +232,9 @@ async fn unknown_statuses_are_shown_as_they_came_and_refused() {
     let err = refunds::open(&ctx, None, "txn_settling").await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
     assert!(err.message.contains("SETTLING"), "{}", err.message);
-    let err = refunds::open(&ctx, None, "txn_frozen_paid").await.unwrap_err();
+    let err = refunds::open(&ctx, None, "txn_frozen_paid")
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
     assert!(err.message.contains("FROZEN"), "{}", err.message);
     assert_eq!(

@@ -283,7 +283,10 @@ async fn a_refund_link_money_refuses_is_kept_as_it_came() {
         .unwrap()
         .contains("Failed"));
     // A failed refund does not count against the payment.
-    assert_eq!(refunds::open(&ctx, None, &txn).await.unwrap().cap_cents, paid);
+    assert_eq!(
+        refunds::open(&ctx, None, &txn).await.unwrap().cap_cents,
+        paid
+    );
     sandbox.stop().await;
 }
 
@@ -400,13 +403,16 @@ async fn a_refund_killed_mid_flight_is_resolved_with_its_key() {
     // Slow answers leave a wide window between the request and its answer.
     let sandbox = start(|o| o.latency_ms = 1_000).await;
     let url = sandbox.url();
-    let (payment, _, _) = succeeded_payment(&url).await;
-
     // Forwarded: the refund reaches Link Money and is made; Held: it never does.
-    for (forward, expected) in [
+    for (run, (forward, expected)) in [
         (true, RefundState::SentUnconfirmed),
         (false, RefundState::Authorized),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // A payment of its own each time: refund #1 of one payment has one key.
+        let (payment, _, _) = nth_succeeded_payment(&url, 1, run).await;
         let before = transaction_ids(&url).await;
         let dir = tempfile::tempdir().unwrap();
         let mut proxy = Proxy::start(sandbox.addr(), forward).await;
@@ -636,7 +642,10 @@ async fn two_seats_refunding_one_payment_at_once_make_one_refund() {
         refunds::open(&a, None, &txn).await.unwrap(),
         refunds::open(&b, None, &txn).await.unwrap(),
     );
-    assert_eq!(da.request_key, db.request_key, "both compute refund #1's key");
+    assert_eq!(
+        da.request_key, db.request_key,
+        "both compute refund #1's key"
+    );
     let (ra, rb) = tokio::join!(
         refunds::submit(&a, input(&da.request_key, "1.00")),
         refunds::submit(&b, input(&db.request_key, "1.00")),
@@ -647,13 +656,24 @@ async fn two_seats_refunding_one_payment_at_once_make_one_refund() {
     assert_eq!(states[1].state, RefundState::MadeElsewhere, "{states:?}");
     assert_eq!(states[1].headline, "Not sent — made elsewhere");
     let said = states[1].error_message.clone().unwrap();
-    assert!(said.contains("refund #1") && said.contains("elsewhere"), "{said}");
-    assert_eq!(new_refunds(&url, &before).await.len(), 1, "exactly one refund");
+    assert!(
+        said.contains("refund #1") && said.contains("elsewhere"),
+        "{said}"
+    );
+    assert_eq!(
+        new_refunds(&url, &before).await.len(),
+        1,
+        "exactly one refund"
+    );
 
     // The seat that lost sees refund #1 was made elsewhere and may go on,
     // deliberately, as refund #2.
     let a_lost = a.journal.refund(&da.request_key).unwrap().unwrap().state;
-    let losing = if a_lost == RefundState::MadeElsewhere { &a } else { &b };
+    let losing = if a_lost == RefundState::MadeElsewhere {
+        &a
+    } else {
+        &b
+    };
     let next = refunds::open(losing, None, &txn).await.unwrap();
     assert_eq!(next.refund_number, 2);
     assert_eq!(next.made_elsewhere, vec![1]);
@@ -689,7 +709,11 @@ async fn a_failed_refund_whose_answer_was_lost_is_not_shown_as_sent() {
     // What Link Money made of it: one failed refund, nothing refunded.
     let made = new_refunds(&url, &before).await;
     assert_eq!(made.len(), 1);
-    let t = client(&url).get_transaction(&made[0].0).await.unwrap().value;
+    let t = client(&url)
+        .get_transaction(&made[0].0)
+        .await
+        .unwrap()
+        .value;
     assert_eq!(t.transaction_status.as_deref(), Some("TERMINAL_FAILED"));
     proxy.stop();
     sandbox.stop().await;
@@ -719,10 +743,10 @@ async fn second_process_on_a_data_folder_in_use() {
         RetryPolicy::default(),
     )
     .await;
-    let refused = |r: &Result<_, linkdesk::error::AppError>| {
-        matches!(r, Err(e) if e.code == ErrorCode::JournalInUse)
+    let in_use = |e: Option<&linkdesk::error::AppError>| {
+        e.is_some_and(|e| e.code == ErrorCode::JournalInUse)
     };
-    if refused(&opened) && refused(&resolved) {
+    if in_use(opened.as_ref().err()) && in_use(resolved.as_ref().err()) {
         std::process::exit(0);
     }
     eprintln!("the second process was let through: {opened:?} {resolved:?}");
@@ -768,7 +792,10 @@ async fn two_processes_on_one_data_folder_never_both_send() {
         .env(SECOND_PAYMENT, &txn)
         .status()
         .unwrap();
-    assert!(status.success(), "the second process sent or resolved: {status:?}");
+    assert!(
+        status.success(),
+        "the second process sent or resolved: {status:?}"
+    );
     assert!(new_refunds(&url, &before).await.is_empty());
 
     // The first process resolves it, once.
@@ -780,7 +807,10 @@ async fn two_processes_on_one_data_folder_never_both_send() {
     .await
     .unwrap();
     assert_eq!(resolved[0].state, RefundState::Authorized, "{resolved:?}");
-    assert_eq!(new_refunds(&url, &before).await, vec![(resolved[0].payment_id.clone().unwrap(), 7)]);
+    assert_eq!(
+        new_refunds(&url, &before).await,
+        vec![(resolved[0].payment_id.clone().unwrap(), 7)]
+    );
     sandbox.stop().await;
 }
 
@@ -815,28 +845,41 @@ async fn a_refund_is_never_resent_to_an_edited_environment() {
     // The environment now points elsewhere: the resolver sends nothing and
     // says why; a retry by hand is refused the same way.
     let elsewhere = session(&edited.url(), EnvKind::Sandbox);
-    let rows = sender::resolve_open(&ctx.journal, |_| Ok(elsewhere.clone()), RetryPolicy::default())
-        .await
-        .unwrap();
+    let rows = sender::resolve_open(
+        &ctx.journal,
+        |_| Ok(elsewhere.clone()),
+        RetryPolicy::default(),
+    )
+    .await
+    .unwrap();
     assert!(rows[0].state.is_open(), "{rows:?}");
     let kept = ctx.journal.refund(&dialog.request_key).unwrap().unwrap();
     assert!(
-        kept.last_error.as_deref().unwrap_or("").contains("not sent anywhere else"),
+        kept.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("not sent anywhere else"),
         "{kept:?}"
     );
     let moved = linkdesk::money::RefundContext {
         session: elsewhere.clone(),
         ..ctx.clone()
     };
-    let err = refunds::retry(&moved, &dialog.request_key).await.unwrap_err();
+    let err = refunds::retry(&moved, &dialog.request_key)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
     assert!(new_refunds(&edited.url(), &before.1).await.is_empty());
     assert!(new_refunds(&confirmed.url(), &before.0).await.is_empty());
 
     // Back where it was confirmed, it is resolved, once.
-    let rows = sender::resolve_open(&ctx.journal, |_| Ok(ctx.session.clone()), RetryPolicy::default())
-        .await
-        .unwrap();
+    let rows = sender::resolve_open(
+        &ctx.journal,
+        |_| Ok(ctx.session.clone()),
+        RetryPolicy::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(rows[0].state, RefundState::Authorized, "{rows:?}");
     assert_eq!(new_refunds(&confirmed.url(), &before.0).await.len(), 1);
     confirmed.stop().await;

@@ -256,7 +256,10 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         names.sort();
-        assert_eq!(names, vec![LOCK_FILE_NAME.to_string(), FILE_NAME.to_string()]);
+        assert_eq!(
+            names,
+            vec![LOCK_FILE_NAME.to_string(), FILE_NAME.to_string()]
+        );
     }
 
     #[test]
@@ -271,7 +274,10 @@ mod tests {
         assert!(err.message.contains("Another Linkdesk"), "{}", err.message);
         drop(first);
         let (third, _) = Journal::open(dir.path());
-        assert!(third.ensure_can_send().is_ok(), "the lock goes with its holder");
+        assert!(
+            third.ensure_can_send().is_ok(),
+            "the lock goes with its holder"
+        );
     }
 
     #[test]

@@ -286,9 +286,20 @@ mod tests {
     #[test]
     fn the_counting_rule_and_its_sql_agree() {
         for state in [
-            "DRAFT", "SENDING", "AUTHORIZED", "PENDING", "TERMINAL_FAILED", "SENT_UNCONFIRMED",
-            "MADE_ELSEWHERE", "FAILED_NOT_SENT", "UNRESOLVED", "DISCARDED", "SUCCEEDED",
-            "CANCELED", "CANCELLED", "RETRYABLE_FAILED",
+            "DRAFT",
+            "SENDING",
+            "AUTHORIZED",
+            "PENDING",
+            "TERMINAL_FAILED",
+            "SENT_UNCONFIRMED",
+            "MADE_ELSEWHERE",
+            "FAILED_NOT_SENT",
+            "UNRESOLVED",
+            "DISCARDED",
+            "SUCCEEDED",
+            "CANCELED",
+            "CANCELLED",
+            "RETRYABLE_FAILED",
         ] {
             let in_sql = NOT_COUNTED.contains(&format!("'{state}'"));
             assert_eq!(

@@ -6,7 +6,9 @@
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::refund_row::{from_row, Draft, Drafted, RefundRow, RefundState, Refunded, Sending, Settled};
+use super::refund_row::{
+    from_row, Draft, Drafted, RefundRow, RefundState, Refunded, Sending, Settled,
+};
 use super::refund_row::{COLUMNS, NOT_COUNTED, OPEN_STATES};
 use super::{now, Journal, JournalError};
 use crate::error::{AppError, ErrorCode};
@@ -366,7 +368,11 @@ pub fn target_mismatch(row: &RefundRow, target: &Target) -> Option<String> {
     None
 }
 
-fn refunded_in(tx: &Transaction<'_>, d: &Draft, except_key: &str) -> Result<Refunded, JournalError> {
+fn refunded_in(
+    tx: &Transaction<'_>,
+    d: &Draft,
+    except_key: &str,
+) -> Result<Refunded, JournalError> {
     let of_payment: i64 = tx.query_row(
         &format!(
             "SELECT COALESCE(SUM(amount_cents), 0) FROM refunds
@@ -548,8 +554,14 @@ mod tests {
         )
         .unwrap();
         j.discard(&second.request_key).unwrap();
-        assert_eq!(j.insert_draft(&draft("c", "t", 500)).unwrap().refund_number, 2);
-        assert_eq!(j.insert_draft(&draft("c", "t", 500)).unwrap().refund_number, 3);
+        assert_eq!(
+            j.insert_draft(&draft("c", "t", 500)).unwrap().refund_number,
+            2
+        );
+        assert_eq!(
+            j.insert_draft(&draft("c", "t", 500)).unwrap().refund_number,
+            3
+        );
     }
 
     #[test]
@@ -563,7 +575,10 @@ mod tests {
             RefundState::SentUnconfirmed,
             RefundState::MadeElsewhere,
         ] {
-            let key = j.insert_draft(&draft("cust", "t1", 10_000)).unwrap().request_key;
+            let key = j
+                .insert_draft(&draft("cust", "t1", 10_000))
+                .unwrap()
+                .request_key;
             j.begin_sending(&key, &target(), &sending(1000), 10_000)
                 .unwrap()
                 .unwrap();
@@ -576,7 +591,10 @@ mod tests {
         }
         let d = draft("cust", "t1", 10_000);
         let counted = j.refunded(&d, "").unwrap();
-        assert_eq!(counted.of_payment, 3000, "authorized, unresolved, unconfirmed");
+        assert_eq!(
+            counted.of_payment, 3000,
+            "authorized, unresolved, unconfirmed"
+        );
         assert_eq!(counted.made_elsewhere, vec![6]);
         // Another payment of the same customer is not touched.
         assert_eq!(j.refunded(&draft("cust", "t2", 1), "").unwrap().total(), 0);

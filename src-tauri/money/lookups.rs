@@ -14,9 +14,9 @@ use crate::linkmoney::{
 };
 use crate::rtls::{ask_service, Listed};
 
+use super::refund_checks::{dollars, paid_cents, payment_refusal};
 use super::views::{cents, money_label, payout_view};
 pub use super::views::{CustomerView, PayoutView, TransactionLine, TransactionView};
-use super::refund_checks::{dollars, paid_cents, payment_refusal};
 use super::{customer_name, preferred_account, refusal_for, typed_id};
 use crate::journal::RefundRow;
 

@@ -162,10 +162,18 @@ mod tests {
         assert_eq!(paid_cents(&txn("DEBIT", "SUCCEEDED")), Some(1814));
         for status in ["CREATED", "PENDING", "AUTHORIZED", "SCHEDULED", "INITIATED"] {
             let why = payment_refusal(&txn("DEBIT", status)).unwrap();
-            assert!(why.contains("not settled") && why.contains("SUCCEEDED"), "{why}");
+            assert!(
+                why.contains("not settled") && why.contains("SUCCEEDED"),
+                "{why}"
+            );
             assert_eq!(paid_cents(&txn("DEBIT", status)), None);
         }
-        for status in ["RETRYABLE_FAILED", "TERMINAL_FAILED", "CANCELED", "SETTLING"] {
+        for status in [
+            "RETRYABLE_FAILED",
+            "TERMINAL_FAILED",
+            "CANCELED",
+            "SETTLING",
+        ] {
             assert!(payment_refusal(&txn("DEBIT", status)).is_some(), "{status}");
         }
         assert!(payment_refusal(&txn("CREDIT", "SUCCEEDED"))

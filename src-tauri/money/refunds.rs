@@ -148,11 +148,13 @@ async fn reread_payment(
 /// The payments of a customer that Linkdesk has seen (from the cache), for
 /// the person to pick the one to refund; the chosen one is re-read before
 /// anything else. Newest first.
-pub async fn payment_choices(ctx: &RefundContext, customer_id: &str) -> AppResult<Vec<PaymentChoice>> {
+pub async fn payment_choices(
+    ctx: &RefundContext,
+    customer_id: &str,
+) -> AppResult<Vec<PaymentChoice>> {
     let customer_id = typed_id("customer", customer_id)?;
     let env = ctx.session.env.clone();
-    let mut seen =
-        super::lookups::cached_transactions_in(&ctx.cache, &env.id, &customer_id).await;
+    let mut seen = super::lookups::cached_transactions_in(&ctx.cache, &env.id, &customer_id).await;
     seen.retain(|t| t.transaction_type.as_deref() == Some("DEBIT"));
     seen.sort_by(|a, b| b.creation_date.cmp(&a.creation_date));
     let merchant = ctx.session.env.merchant_id.clone();
@@ -379,9 +381,11 @@ pub async fn refresh_statuses(ctx: &RefundContext, rows: &[RefundRow]) -> usize 
             continue;
         };
         let key = row.request_key.clone();
-        if journal_call(&ctx.journal, move |j| j.update_service_status(&key, &status))
-            .await
-            .unwrap_or(false)
+        if journal_call(&ctx.journal, move |j| {
+            j.update_service_status(&key, &status)
+        })
+        .await
+        .unwrap_or(false)
         {
             changed += 1;
         }

@@ -98,8 +98,9 @@ pub async fn send(
         let j = journal.clone();
         let k = key.clone();
         let number = row.refund_number;
-        let again = blocking(move || record(&j, &k, attempt, number, outcome).map_err(journal_error))
-            .await?;
+        let again =
+            blocking(move || record(&j, &k, attempt, number, outcome).map_err(journal_error))
+                .await?;
         match again {
             Some(error) if retry + 1 < policy.attempts => {
                 tracing::warn!(request_key = %key, attempt, %error, "refund outcome unknown; sending again with the same key");
@@ -163,7 +164,9 @@ fn record(
             Ok(None)
         }
         Err(PaymentFailure::DuplicateKey) if attempt == 1 => {
-            let which = number.map(|n| format!("refund #{n}")).unwrap_or_else(|| "a refund".into());
+            let which = number
+                .map(|n| format!("refund #{n}"))
+                .unwrap_or_else(|| "a refund".into());
             let settled = Settled {
                 error_code: Some("DUPLICATE_REQUEST_KEY".into()),
                 error_message: Some(format!(

@@ -177,6 +177,15 @@ pub async fn succeeded_payment(url: &str) -> (String, String, i64) {
 
 /// `succeeded_payment` of at least `min_cents`.
 pub async fn succeeded_payment_of_at_least(url: &str, min_cents: i64) -> (String, String, i64) {
+    nth_succeeded_payment(url, min_cents, 0).await
+}
+
+/// The `skip`-th (from 0) `succeeded_payment_of_at_least`.
+pub async fn nth_succeeded_payment(
+    url: &str,
+    min_cents: i64,
+    mut skip: usize,
+) -> (String, String, i64) {
     let lm = client(url);
     for (id, status) in listed(&fixtures(url).await, "transactions") {
         if status != "SUCCEEDED" {
@@ -198,7 +207,10 @@ pub async fn succeeded_payment_of_at_least(url: &str, min_cents: i64) -> (String
                 .and_then(|a| a.account_status.as_deref())
                 == Some("ACTIVE");
         if ok {
-            return (id, customer.to_string(), t.amount.unwrap().cents);
+            if skip == 0 {
+                return (id, customer.to_string(), t.amount.unwrap().cents);
+            }
+            skip -= 1;
         }
     }
     panic!("no SUCCEEDED payment of a refundable customer");
