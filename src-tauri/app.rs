@@ -48,6 +48,11 @@ impl App {
         let cache = open_cache(&data_dir, &mut startup_notices)?;
         let (journal, notice) = Journal::open(&data_dir);
         startup_notices.extend(notice);
+        if let Err(e) = journal.ensure_can_send() {
+            if e.code == ErrorCode::JournalInUse {
+                startup_notices.push(e.message);
+            }
+        }
         let (envs, notice) = EnvStore::load(&data_dir);
         startup_notices.extend(notice);
         let http = crate::http::build_client();

@@ -28,7 +28,14 @@ static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::n
 
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
-    tauri::Builder::default()
+    let mut builder = tauri::Builder::default();
+    if startup::data_dir_override().is_none() {
+        // First: a second launch on the default data folder stops here.
+        builder = builder.plugin(tauri_plugin_single_instance::init(|handle, _, _| {
+            startup::focus_running_window(handle)
+        }));
+    }
+    builder
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())

@@ -13,9 +13,29 @@ pub const ENV_BILLER_URL: &str = "LINKDESK_BILLER_URL";
 pub const ENV_LINKMONEY_URL: &str = "LINKDESK_LINKMONEY_URL";
 pub const ENV_SANDBOX_OPTS: &str = "LINKDESK_SANDBOX_OPTS";
 
+/// The data folder given by `LINKDESK_DATA_DIR` (unset or empty: none, and
+/// the platform's app-data directory is used).
+pub fn data_dir_override() -> Option<PathBuf> {
+    std::env::var_os(ENV_DATA_DIR)
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+}
+
+/// A second launch on the default data folder focuses the running window
+/// and exits. A launch with `LINKDESK_DATA_DIR` runs beside it (another data
+/// folder is another seat); within one folder the journal's lock keeps every
+/// process but the first from sending or resolving refunds.
+pub fn focus_running_window(handle: &AppHandle) {
+    if let Some(window) = handle.webview_windows().into_values().next() {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
 pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> {
-    let data_dir = match std::env::var_os(ENV_DATA_DIR) {
-        Some(dir) => PathBuf::from(dir),
+    let data_dir = match data_dir_override() {
+        Some(dir) => dir,
         None => handle.path().app_data_dir()?,
     };
     std::fs::create_dir_all(&data_dir)?;
