@@ -110,7 +110,7 @@ async fn refund_a_payment_in_the_window() {
     type_in(&app, "refund-amount-again", "1.50").await;
     app.screenshot("money-04-refund-retyped").await;
     click(&app, "confirm-ok").await;
-    wait_text(&app, "refund-result-state", "AUTHORIZED").await;
+    wait_text(&app, "refund-result-state", "Sent — authorized").await;
     let refund_id = text_of(&app, "refund-result-payment").await;
     assert!(!refund_id.is_empty() && refund_id != "—");
     app.screenshot("money-05-refund-result").await;
@@ -132,7 +132,7 @@ async fn refund_a_payment_in_the_window() {
     // ... and under the payment it was made from.
     type_in(&app, "transaction-lookup-input", &txn).await;
     click(&app, "transaction-lookup-go").await;
-    wait_text(&app, "transaction-refund-state", "AUTHORIZED").await;
+    wait_text(&app, "transaction-refund-state", "Sent — authorized").await;
     app.screenshot("money-07-payment-with-refund").await;
 
     // The audit log has the refund and the threshold change.
@@ -181,7 +181,7 @@ async fn refund_a_payment_in_the_window() {
 
     // The refund journal lists the refund.
     click(&app, "nav-refunds").await;
-    wait_text(&app, "refund-state", "AUTHORIZED").await;
+    wait_text(&app, "refund-state", "Sent — authorized").await;
     app.screenshot("money-09-refund-journal").await;
 
     // A webhook subscription: subscribed, listed, unsubscribed.
@@ -282,17 +282,109 @@ async fn an_unresolved_refund_is_shown_and_resolved_after_a_restart() {
     wait_text(&app, "refunds-unresolved", "unknown outcome").await;
     // The start-up attempts end with the refund UNRESOLVED (never "not sent":
     // an earlier attempt may have gone through).
-    wait_text(&app, "refund-state", "UNRESOLVED").await;
+    wait_text(&app, "refund-state", "Waiting to be resolved").await;
     app.screenshot("money-11-unresolved-after-restart").await;
 
     // Link Money is back: "Retry" sends it again with the same key.
     let sandbox = money_support::start(|o| o.addr = addr).await;
     click(&app, "refund-retry").await;
-    wait_text(&app, "refund-state", "AUTHORIZED").await;
+    wait_text(&app, "refund-state", "Sent — authorized").await;
     app.screenshot("money-12-resolved").await;
     assert_eq!(
         money_support::new_refund_references(&url, &before).await,
         vec![reference]
+    );
+    app.quit().await;
+    sandbox.stop().await;
+}
+
+/// A refund is bounded by its payment in the window: a payment that has not
+/// settled offers no refund and says why; a settled one refunds in part, then
+/// the rest, then offers nothing more; a refund started from a customer asks
+/// which payment it returns money from.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_is_bounded_by_its_payment_in_the_window() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let sandbox = money_support::start(|_| {}).await;
+    let url = sandbox.url();
+    let (txn, customer, paid) =
+        money_support::succeeded_payment_between(&url, 200, 9_000, 0).await;
+    let pending = money_support::pay(&url, &customer, 1_899).await;
+    // Link Money itself refuses refunds above what the customer has paid in
+    // all (earlier refunds included): a payment it has authorized covers it.
+    money_support::pay(&url, &customer, 10_000).await;
+    let before = money_support::transaction_ids(&url).await;
+    let app = App::launch(&[("LINKDESK_LINKMONEY_URL", url.clone())]).await;
+    app.wait(&tid("rtl-row")).await;
+
+    // Not settled: no refund, and the reason.
+    click(&app, "nav-transactions").await;
+    type_in(&app, "transaction-lookup-input", &pending).await;
+    click(&app, "transaction-lookup-go").await;
+    wait_text(&app, "transaction-status", "PENDING").await;
+    let refund = app.wait(&tid("transaction-refund")).await;
+    assert!(!app.enabled(&refund).await, "a PENDING payment offers no refund");
+    wait_text(&app, "refund-block", "not settled").await;
+    app.screenshot("money-13-pending-no-refund").await;
+
+    // Settled: a part, then the rest, then nothing more.
+    type_in(&app, "transaction-lookup-input", &txn).await;
+    click(&app, "transaction-lookup-go").await;
+    wait_text(&app, "transaction-status", "SUCCEEDED").await;
+    let total = linkdesk::linkmoney::format_cents(paid);
+    let rest = linkdesk::linkmoney::format_cents(paid - 100);
+    for (n, amount) in [(1, "1.00".to_string()), (2, rest.clone())] {
+        click(&app, "transaction-refund").await;
+        wait_text(&app, "refund-number", &format!("#{n} of this payment")).await;
+        type_in(&app, "refund-amount", &amount).await;
+        click(&app, "confirm-ok").await;
+        wait_text(&app, "confirm-amount", &format!("${amount}")).await;
+        if n == 2 {
+            wait_text(&app, "confirm-left", "$0.00").await;
+            app.screenshot("money-14-refund-the-rest").await;
+        }
+        click(&app, "confirm-ok").await;
+        wait_text(&app, "refund-result-state", "Sent — authorized").await;
+        click(&app, "confirm-cancel").await;
+        wait_text(&app, "transaction-id", &txn).await;
+        if n == 1 {
+            wait_text(&app, "transaction-refunded", &format!("$1.00 of ${total} refunded")).await;
+        }
+    }
+    wait_text(&app, "transaction-refunded", &format!("${total} of ${total} refunded")).await;
+    wait_text(&app, "refund-block", "Nothing is left to refund").await;
+    let refund = app.wait(&tid("transaction-refund")).await;
+    assert!(!app.enabled(&refund).await, "a third refund is refused");
+    app.screenshot("money-15-fully-refunded").await;
+
+    // From the customer: which payment? The refunded one and the pending one
+    // are shown with the reason they cannot be picked.
+    click(&app, "transaction-customer-link").await;
+    wait_text(&app, "customer-status", "ACTIVE").await;
+    click(&app, "customer-refund").await;
+    app.wait(&tid("refund-payment-choices")).await;
+    let notes = app
+        .js(
+            "return [...document.querySelectorAll('[data-testid=refund-payment-note]')].map(n => n.textContent);",
+            vec![],
+        )
+        .await;
+    let notes = notes.to_string();
+    assert!(notes.contains("Already refunded in full"), "{notes}");
+    assert!(notes.contains("not settled"), "{notes}");
+    app.screenshot("money-16-which-payment").await;
+    // Pasting the refunded payment: Link Money is asked, and nothing is left.
+    type_in(&app, "refund-payment-id", &txn).await;
+    click(&app, "confirm-ok").await;
+    wait_text(&app, "error-banner", "Nothing is left to refund").await;
+    assert_eq!(
+        money_support::new_refunds(&url, &before).await.len(),
+        2,
+        "exactly the two refunds went out"
     );
     app.quit().await;
     sandbox.stop().await;

@@ -181,9 +181,16 @@ pub async fn succeeded_payment_of_at_least(url: &str, min_cents: i64) -> (String
 }
 
 /// The `skip`-th (from 0) `succeeded_payment_of_at_least`.
-pub async fn nth_succeeded_payment(
+pub async fn nth_succeeded_payment(url: &str, min_cents: i64, skip: usize) -> (String, String, i64) {
+    succeeded_payment_between(url, min_cents, i64::MAX, skip).await
+}
+
+/// The `skip`-th (from 0) SUCCEEDED payment of a refundable customer of
+/// `min_cents` to `max_cents`: `(transaction, customer, cents)`.
+pub async fn succeeded_payment_between(
     url: &str,
     min_cents: i64,
+    max_cents: i64,
     mut skip: usize,
 ) -> (String, String, i64) {
     let lm = client(url);
@@ -192,8 +199,8 @@ pub async fn nth_succeeded_payment(
             continue;
         }
         let t = lm.get_transaction(&id).await.unwrap().value;
-        if t.transaction_type.as_deref() != Some("DEBIT")
-            || t.amount.as_ref().map_or(0, |m| m.cents) < min_cents
+        let cents = t.amount.as_ref().map_or(0, |m| m.cents);
+        if t.transaction_type.as_deref() != Some("DEBIT") || cents < min_cents || cents > max_cents
         {
             continue;
         }

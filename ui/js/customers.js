@@ -27,7 +27,7 @@ function render(res, detail) {
   const preferred = c.accountDetails;
   const refund = h("button", {
     class: "primary", testid: "customer-refund", disabled: !!v.refundBlock || shell.writesLocked(),
-    title: v.refundBlock || "Refund this customer", onclick: () => openRefund(c.id, null),
+    title: v.refundBlock || "Refund one of this customer's payments", onclick: () => openRefund(c.id, null),
   }, "Refund…");
   fill(detail,
     h("div", { class: "detail-head" },

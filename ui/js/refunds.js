@@ -1,11 +1,12 @@
-// Refunds: the refund dialog (opened from a customer or a transaction) and the
-// refund journal view. The request key is made by the core when the dialog
-// opens; the core journals the refund before anything is sent and never sends
-// a key twice, so this module only shows and confirms.
+// Refunds: the refund dialog (opened from a payment, or from a customer after
+// picking one of their payments) and the refund journal view. The core checks
+// the payment with Link Money, derives the request key from the payment and
+// the refund's number, journals the refund before anything is sent and never
+// sends a key twice, so this module only asks, shows and confirms.
 
 import { call, listen } from "./api.js";
 import { h, clear, $, fill } from "./dom.js";
-import { dateTime } from "./format.js";
+import { dateTime, statusClass } from "./format.js";
 import { showError, hideError, toast, badge, openDialog } from "./ui.js";
 import { shell } from "./shell.js";
 import { formatCents, parseCents } from "./money.js";
@@ -13,27 +14,47 @@ import { formatCents, parseCents } from "./money.js";
 const DESCRIPTOR = /^[A-Za-z0-9 ]{0,80}$/;
 const OPEN_STATES = ["SENDING", "UNRESOLVED"];
 
+/** What each outcome means for the person, beside its headline. */
 const STATE_TEXT = {
-  AUTHORIZED: ["Refund authorized", "Link Money accepted the refund; it will be scheduled with the payment provider."],
-  PENDING: ["Refund pending", "Link Money is deciding; the final status usually follows within 15 minutes."],
-  TERMINAL_FAILED: ["Refund failed", "Link Money refused the refund. Nothing was refunded."],
-  CONFIRMED_DUPLICATE: ["Refund went through", "Link Money already had this refund's request key: the first attempt went through, and it was not sent twice."],
-  FAILED_NOT_SENT: ["Refund not sent", "Nothing was refunded. You can open a new refund."],
-  UNRESOLVED: ["Refund outcome unknown", "Link Money did not answer. Linkdesk keeps the refund and sends it again with the same key (never a second refund) — from the refund journal, or by itself at the next start."],
+  AUTHORIZED: "Link Money accepted the refund; it will be scheduled with the payment provider.",
+  PENDING: "Link Money accepted the refund and is deciding; the final status usually follows within 15 minutes.",
+  SUCCEEDED: "The refund has settled: the money is back in the customer's account.",
+  TERMINAL_FAILED: "Link Money refused the refund. Nothing was refunded, and it does not count against the payment.",
+  SENT_UNCONFIRMED: "An earlier attempt reached Link Money but its answer was lost, so whether it was authorized or failed is not confirmed. It counts as sent and is never sent again; check the customer's account with Link Money.",
+  MADE_ELSEWHERE: "Link Money already had this payment's refund with this number, made elsewhere (another Linkdesk or another tool). Nothing was sent from here.",
+  FAILED_NOT_SENT: "Nothing was refunded. You can open a new refund.",
+  UNRESOLVED: "Link Money did not answer. Linkdesk keeps the refund and sends it again with the same key (never a second refund) — from the refund journal, or by itself at the next start.",
+  SENDING: "Linkdesk is finding out the outcome with the refund's own key.",
 };
+
+/** A refund's state as a badge a person can read; the raw state is kept in data-state. */
+export function refundBadge(r, testid) {
+  const tone = {
+    AUTHORIZED: "authorized", PENDING: "pending", SUCCEEDED: "succeeded", SENT_UNCONFIRMED: "pending",
+    SENDING: "pending", UNRESOLVED: "pending", TERMINAL_FAILED: "terminal_failed", FAILED_NOT_SENT: "failed",
+    MADE_ELSEWHERE: "canceled", CANCELED: "canceled", RETRYABLE_FAILED: "retryable_failed",
+  }[r.state] || "other";
+  return h("span", { class: statusClass(tone), testid, title: r.state, dataset: { state: r.state } }, r.headline || r.state);
+}
 
 // ---- the refund dialog ----------------------------------------------------
 
-/** Opens the refund dialog for a customer, or for one of their transactions. */
+/**
+ * Refunds one payment. From a transaction, `transactionId` names it; from a
+ * customer, the person first picks one of the customer's payments (or pastes
+ * a payment ID). The payment is re-read from Link Money by the core.
+ */
 export async function openRefund(customerId, transactionId) {
+  const payment = transactionId || await pickPayment(customerId);
+  if (!payment) return;
   let d;
   try {
-    d = await call("refund_open", { customerId, transactionId: transactionId || null });
+    d = await call("refund_open", { customerId: customerId || null, transactionId: payment });
   } catch (err) {
     showError(err);
     return;
   }
-  const amount = h("input", { type: "text", testid: "refund-amount", placeholder: d.capCents != null ? formatCents(d.capCents).replace("$", "") : "12.50", autocomplete: "off", inputmode: "decimal" });
+  const amount = h("input", { type: "text", testid: "refund-amount", placeholder: formatCents(d.capCents).replace("$", "").replace(/,/g, ""), autocomplete: "off", inputmode: "decimal" });
   const reference = h("input", { type: "text", testid: "refund-client-ref", placeholder: "Optional, e.g. the ticket number", autocomplete: "off", maxlength: 255 });
   const descriptor = h("input", { type: "text", testid: "refund-descriptor", placeholder: "Optional: letters, digits, spaces (80 at most)", autocomplete: "off", maxlength: 80 });
   const retype = h("input", { type: "text", testid: "refund-amount-again", autocomplete: "off", inputmode: "decimal" });
@@ -47,16 +68,14 @@ export async function openRefund(customerId, transactionId) {
   let cents = null;
 
   const pending = openDialog({
-    title: `Refund ${d.customerName}`,
+    title: `Refund #${d.refundNumber} of a payment by ${d.customerName}`,
     body: [head, form, review],
     okLabel: "Review refund…",
     onOk: async () => {
       if (step === 1) {
         cents = parseCents(amount.value);
         if (cents === null || cents <= 0) throw new Error("Type an amount in USD with at most two decimals, e.g. 12.50.");
-        if (d.capCents !== null && d.capCents !== undefined && cents > d.capCents) {
-          throw new Error(`At most ${formatCents(d.capCents)} can be refunded (${d.capNote}).`);
-        }
+        if (cents > d.capCents) throw new Error(`At most ${formatCents(d.capCents)} can be refunded (${d.capNote}).`);
         if (!DESCRIPTOR.test(descriptor.value.trim())) throw new Error("The descriptor may hold only letters A–Z, digits and spaces, 80 at most.");
         showReview();
         return undefined;
@@ -100,7 +119,9 @@ export async function openRefund(customerId, transactionId) {
         h("dt", {}, "Environment"), h("dd", { testid: "confirm-environment", class: d.environment.kind === "production" ? "prod-text" : "" }, `${d.environment.name} (${d.environment.kind})`),
         h("dt", {}, "Customer"), h("dd", { testid: "confirm-customer" }, d.customerName),
         h("dt", {}, "Account"), h("dd", { testid: "confirm-account" }, `•••• ${d.accountLastFour ?? "?"}`),
+        h("dt", {}, "Payment"), h("dd", { testid: "confirm-payment", class: "mono" }, `${d.transactionId} · ${formatCents(d.paymentCents)}`),
         h("dt", {}, "Amount"), h("dd", { testid: "confirm-amount", class: "amount" }, formatCents(cents)),
+        h("dt", {}, "Left after"), h("dd", { testid: "confirm-left" }, formatCents(d.capCents - cents)),
         h("dt", {}, "Descriptor"), h("dd", { testid: "confirm-descriptor" }, descriptor.value.trim() || "none"),
         h("dt", {}, "Reference"), h("dd", {}, reference.value.trim() || "none"),
       ),
@@ -120,10 +141,60 @@ export async function openRefund(customerId, transactionId) {
     return;
   }
   refreshList();
-  if (await showResult(row)) return;
-  // Back to where the refund was made, now showing it.
-  if (transactionId) window.linkdeskShow("transactions", transactionId);
-  else window.linkdeskShow("customers", customerId);
+  const next = await showResult(row);
+  if (next === "again") return openRefund(customerId, payment);
+  if (next) return;
+  // Back to the payment the refund was made from, now showing it.
+  window.linkdeskShow("transactions", payment);
+}
+
+/**
+ * Asks which of the customer's payments to refund: the ones Linkdesk has seen,
+ * each with what is left of it, and a field for any payment ID. Resolves with
+ * the chosen payment's ID, or undefined.
+ */
+async function pickPayment(customerId) {
+  let choices;
+  try {
+    choices = await call("refund_payments", { customerId });
+  } catch (err) {
+    showError(err);
+    return undefined;
+  }
+  let chosen = null;
+  const pasted = h("input", { type: "text", testid: "refund-payment-id", placeholder: "Payment (transaction) ID", autocomplete: "off", spellcheck: "false" });
+  const list = choices.length
+    ? h("div", { class: "choices", role: "radiogroup", "aria-label": "The customer's payments", testid: "refund-payment-choices" },
+      choices.map((c) => {
+        const radio = h("input", { type: "radio", name: "refund-payment", value: c.transactionId, disabled: !!c.refusal, testid: "refund-payment-choice" });
+        radio.addEventListener("change", () => { chosen = c.transactionId; pasted.value = ""; });
+        return h("label", { class: c.refusal ? "choice disabled" : "choice", title: c.refusal || "" },
+          radio,
+          h("span", { class: "mono choice-id" }, c.transactionId),
+          h("span", { class: "num" }, formatCents(c.amountCents)),
+          badge(c.status),
+          h("span", { class: "choice-date" }, c.creationDate ? dateTime(c.creationDate) : ""),
+          h("span", { class: "choice-note", testid: "refund-payment-note" }, c.refusal || `${formatCents(c.leftCents)} left to refund`));
+      }))
+    : h("p", { class: "empty small", testid: "refund-payment-none" }, "Linkdesk has not seen any payment of this customer yet.");
+  pasted.addEventListener("input", () => {
+    if (pasted.value.trim()) for (const r of document.querySelectorAll("[data-testid=refund-payment-choice]")) r.checked = false;
+    chosen = null;
+  });
+  return openDialog({
+    title: "Which payment is refunded?",
+    body: [
+      h("p", {}, "A refund returns money from one payment. Pick the payment, or paste its ID; Linkdesk reads it again from Link Money before anything else."),
+      list,
+      h("label", {}, "Or a payment ID", pasted),
+    ],
+    okLabel: "Continue…",
+    onOk: async () => {
+      const id = pasted.value.trim() || chosen;
+      if (!id) throw new Error("Pick a payment, or paste a payment ID.");
+      return id;
+    },
+  });
 }
 
 function summary(d) {
@@ -131,31 +202,44 @@ function summary(d) {
     h("dt", {}, "Environment"), h("dd", { testid: "refund-environment", class: d.environment.kind === "production" ? "prod-text" : "" }, `${d.environment.name} (${d.environment.kind})`),
     h("dt", {}, "Customer"), h("dd", {}, `${d.customerName} · ${d.customerId}`),
     h("dt", {}, "Account"), h("dd", { testid: "refund-account" }, [d.accountInstitution, d.accountLastFour ? `•••• ${d.accountLastFour}` : null, d.accountStatus].filter(Boolean).join(" · ")),
-    d.transactionId ? [h("dt", {}, "From payment"), h("dd", { class: "mono" }, d.transactionId)] : null,
-    h("dt", {}, "Refundable"), h("dd", { testid: "refund-cap" }, d.capCents !== null && d.capCents !== undefined ? `${formatCents(d.capCents)} — ${d.capNote}` : "Unknown: Linkdesk has seen none of this customer's succeeded payments"),
+    h("dt", {}, "Payment"), h("dd", { testid: "refund-payment" }, h("span", { class: "mono" }, d.transactionId), ` · ${formatCents(d.paymentCents)} · ${d.paymentStatus}`, d.paymentDate ? ` · ${dateTime(d.paymentDate)}` : ""),
+    h("dt", {}, "Refund"), h("dd", { testid: "refund-number" }, `#${d.refundNumber} of this payment`),
+    h("dt", {}, "Refundable"), h("dd", { testid: "refund-cap" }, `${formatCents(d.capCents)} — ${d.capNote}`),
+    d.madeElsewhere.length
+      ? [h("dt", {}, "Made elsewhere"), h("dd", { class: "warn-text", testid: "refund-made-elsewhere" },
+        `Refund ${d.madeElsewhere.map((n) => `#${n}`).join(", ")} of this payment ${d.madeElsewhere.length === 1 ? "was" : "were"} made elsewhere, for an amount Linkdesk cannot see: check with your team before refunding more.`)]
+      : null,
   );
 }
 
-/** Shows the outcome as it came; true when the user went on to another view. */
+/**
+ * Shows the outcome as it came. Resolves "again" when the person goes on as
+ * the payment's next refund (after one made elsewhere), true when they went
+ * on to another view, false otherwise.
+ */
 async function showResult(row) {
-  const [title, text] = STATE_TEXT[row.state] || [`Refund ${row.state}`, "Link Money answered with this status."];
+  const text = STATE_TEXT[row.state] || `Link Money answered with the status ${row.state}.`;
   const said = message(row);
+  const elsewhere = row.state === "MADE_ELSEWHERE";
   const go = await openDialog({
-    title,
+    title: row.headline,
     body: [
-      h("div", {}, badge(row.state, "refund-result-state")),
+      h("div", {}, refundBadge(row, "refund-result-state")),
       h("p", { testid: "refund-result-text" }, text),
       h("dl", { class: "summary", testid: "refund-result" },
         h("dt", {}, "Amount"), h("dd", {}, formatCents(row.amountCents, row.currency)),
         h("dt", {}, "Customer"), h("dd", {}, row.customerName),
+        h("dt", {}, "Payment"), h("dd", { class: "mono" }, `${row.transactionId ?? "—"} (refund #${row.refundNumber ?? "?"})`),
         h("dt", {}, "Refund ID"), h("dd", { class: "mono", testid: "refund-result-payment" }, row.paymentId ?? "—"),
         h("dt", {}, "Request key"), h("dd", { class: "mono" }, row.requestKey),
         said ? [h("dt", {}, "Message"), h("dd", { testid: "refund-result-error" }, [row.errorCode, said].filter(Boolean).join(": "))] : null,
       ),
     ],
-    okLabel: row.paymentId ? "Open refund transaction" : "Open refund journal",
+    okLabel: elsewhere ? `Go on as refund #${(row.refundNumber ?? 0) + 1}…` : row.paymentId ? "Open refund transaction" : "Open refund journal",
+    okClass: elsewhere ? "danger" : "primary",
   });
   if (!go) return false;
+  if (elsewhere) return "again";
   if (row.paymentId) window.linkdeskShow("transactions", row.paymentId);
   else window.linkdeskShow("refunds");
   return true;
@@ -182,7 +266,7 @@ export function init() {
     unresolved,
     h("div", { class: "table-wrap" },
       h("table", { class: "grid", testid: "refund-table" },
-        h("thead", {}, h("tr", {}, ["Opened", "Environment", "Customer", h("span", { class: "num" }, "Amount"), "State", "", "Refund ID", "Attempts", "Message"].map((x) => h("th", {}, x)))),
+        h("thead", {}, h("tr", {}, ["Opened", "Environment", "Customer", "Payment", h("span", { class: "num" }, "Amount"), "State", "", "Refund ID", "Attempts", "Message"].map((x) => h("th", {}, x)))),
         rows),
       empty),
   );
@@ -251,8 +335,11 @@ function row(r) {
     h("td", {}, dateTime(r.createdAt)),
     h("td", {}, r.envName),
     h("td", {}, h("a", { href: "#customers", class: "link", onclick: (e) => { e.preventDefault(); window.linkdeskShow("customers", r.customerId); } }, r.customerName || r.customerId)),
+    h("td", { class: "mono" }, r.transactionId
+      ? h("a", { href: "#transactions", class: "link", title: r.transactionId, onclick: (e) => { e.preventDefault(); window.linkdeskShow("transactions", r.transactionId); } }, `${r.transactionId.slice(0, 8)}… #${r.refundNumber ?? "?"}`)
+      : "—"),
     h("td", { class: "num" }, formatCents(r.amountCents, r.currency)),
-    h("td", {}, badge(r.state, "refund-state")),
+    h("td", {}, refundBadge(r, "refund-state")),
     h("td", {}, retry),
     h("td", { class: "mono" }, r.paymentId
       ? h("a", { href: "#transactions", class: "link", onclick: (e) => { e.preventDefault(); window.linkdeskShow("transactions", r.paymentId); } }, r.paymentId)
@@ -273,7 +360,7 @@ async function retryRefund(r, button) {
   try {
     const now = await call("refund_retry", { requestKey: r.requestKey });
     hideError();
-    toast(`Refund ${now.state}`);
+    toast(`Refund: ${now.headline}`);
   } catch (err) {
     showError(err);
   }

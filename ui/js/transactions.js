@@ -7,7 +7,7 @@ import { dateTime } from "./format.js";
 import { badge, copyButton, cachedNote } from "./ui.js";
 import { shell } from "./shell.js";
 import { formatCents, field, lookupView } from "./money.js";
-import { openRefund } from "./refunds.js";
+import { openRefund, refundBadge } from "./refunds.js";
 
 let view = null;
 
@@ -35,7 +35,7 @@ function render(res, detail) {
     : null;
   const refund = h("button", {
     class: "primary", testid: "transaction-refund", disabled: !!v.refundBlock || shell.writesLocked(),
-    title: v.refundBlock || "Refund this payment", onclick: () => openRefund(t.customerId, t.transactionId),
+    title: v.refundBlock || "Refund this payment", onclick: () => openRefund(null, t.transactionId),
   }, "Refund…");
   fill(detail,
     h("div", { class: "detail-head" },
@@ -57,19 +57,29 @@ function render(res, detail) {
       field("Created", dateTime(t.creationDate)),
       field("Failure reason", failure, { testid: "transaction-failure" }),
     ),
-    t.transactionType === "DEBIT" || v.refunds.length ? [h("div", { class: "section-title" }, "Refunds made from Linkdesk"), refundsTable(v.refunds)] : null,
+    t.transactionType === "DEBIT" || v.refunds.length ? [h("div", { class: "section-title" }, "Refunds made from Linkdesk"), refundedLine(v), refundsTable(v.refunds)] : null,
     cachedNote(res, "transaction-cached"),
   );
+}
+
+/** "$5.00 of $18.14 refunded · $13.14 left", from the refunds that count. */
+function refundedLine(v) {
+  if (v.transaction.transactionType !== "DEBIT" || v.amountCents == null) return null;
+  const counted = v.refunds.filter((r) => !["FAILED_NOT_SENT", "TERMINAL_FAILED", "MADE_ELSEWHERE", "CANCELED", "DISCARDED", "DRAFT"].includes(r.state));
+  const refunded = counted.reduce((sum, r) => sum + (r.amountCents || 0), 0);
+  return h("p", { class: "refunded-line", testid: "transaction-refunded" },
+    `${formatCents(refunded)} of ${formatCents(v.amountCents)} refunded · ${formatCents(Math.max(0, v.amountCents - refunded))} left`);
 }
 
 function refundsTable(rows) {
   if (!rows.length) return h("div", { class: "empty small", testid: "transaction-refunds-empty" }, "None");
   return h("div", { class: "table-wrap inline" }, h("table", { class: "grid", testid: "transaction-refunds" },
-    h("thead", {}, h("tr", {}, ["When", h("span", { class: "num" }, "Amount"), "State", "Refund transaction", "Reference"].map((x) => h("th", {}, x)))),
+    h("thead", {}, h("tr", {}, ["When", "#", h("span", { class: "num" }, "Amount"), "State", "Refund transaction", "Reference"].map((x) => h("th", {}, x)))),
     h("tbody", {}, rows.map((r) => h("tr", { testid: "transaction-refund-row", class: r.paymentId ? "" : "static", onclick: r.paymentId ? () => openRecord(r.paymentId) : undefined },
       h("td", {}, dateTime(r.createdAt)),
+      h("td", {}, r.refundNumber ? `#${r.refundNumber}` : "—"),
       h("td", { class: "num" }, formatCents(r.amountCents, r.currency)),
-      h("td", {}, badge(r.state, "transaction-refund-state")),
+      h("td", {}, refundBadge(r, "transaction-refund-state")),
       h("td", { class: "mono" }, r.paymentId ?? "—"),
       h("td", {}, r.clientReferenceId ?? ""),
     )))));
