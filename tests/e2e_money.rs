@@ -311,8 +311,7 @@ async fn a_refund_is_bounded_by_its_payment_in_the_window() {
     let _one_window = WINDOW.lock().await;
     let sandbox = money_support::start(|_| {}).await;
     let url = sandbox.url();
-    let (txn, customer, paid) =
-        money_support::succeeded_payment_between(&url, 200, 9_000, 0).await;
+    let (txn, customer, paid) = money_support::succeeded_payment_between(&url, 200, 9_000, 0).await;
     let pending = money_support::pay(&url, &customer, 1_899).await;
     // Link Money itself refuses refunds above what the customer has paid in
     // all (earlier refunds included): a payment it has authorized covers it.
@@ -327,7 +326,10 @@ async fn a_refund_is_bounded_by_its_payment_in_the_window() {
     click(&app, "transaction-lookup-go").await;
     wait_text(&app, "transaction-status", "PENDING").await;
     let refund = app.wait(&tid("transaction-refund")).await;
-    assert!(!app.enabled(&refund).await, "a PENDING payment offers no refund");
+    assert!(
+        !app.enabled(&refund).await,
+        "a PENDING payment offers no refund"
+    );
     wait_text(&app, "refund-block", "not settled").await;
     app.screenshot("money-13-pending-no-refund").await;
 
@@ -352,10 +354,20 @@ async fn a_refund_is_bounded_by_its_payment_in_the_window() {
         click(&app, "confirm-cancel").await;
         wait_text(&app, "transaction-id", &txn).await;
         if n == 1 {
-            wait_text(&app, "transaction-refunded", &format!("$1.00 of ${total} refunded")).await;
+            wait_text(
+                &app,
+                "transaction-refunded",
+                &format!("$1.00 of ${total} refunded"),
+            )
+            .await;
         }
     }
-    wait_text(&app, "transaction-refunded", &format!("${total} of ${total} refunded")).await;
+    wait_text(
+        &app,
+        "transaction-refunded",
+        &format!("${total} of ${total} refunded"),
+    )
+    .await;
     wait_text(&app, "refund-block", "Nothing is left to refund").await;
     let refund = app.wait(&tid("transaction-refund")).await;
     assert!(!app.enabled(&refund).await, "a third refund is refused");

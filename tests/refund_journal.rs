@@ -885,3 +885,61 @@ async fn a_refund_is_never_resent_to_an_edited_environment() {
     confirmed.stop().await;
     edited.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payment_is_refunded_once_it_settles_and_refund_statuses_follow_link_money() {
+    let sandbox = start(|_| {}).await;
+    let url = sandbox.url();
+    let customer = refundable_customer(&url, 1).await;
+    let payment = pay(&url, &customer, 1_814).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_at(dir.path(), &url);
+    let ctx = linkdesk::money::RefundContext::from_app(&app);
+    let err = refunds::open(&ctx, None, &payment).await.unwrap_err();
+    assert!(err.message.contains("AUTHORIZED"), "{}", err.message);
+    let view = linkdesk::money::lookups::transaction(&app, payment.clone())
+        .await
+        .unwrap()
+        .data;
+    assert!(view.refund_block.unwrap().contains("not settled"));
+
+    // The payment settles: now it can be refunded, in full.
+    set_status(&url, &payment, "SUCCEEDED").await;
+    let dialog = refunds::open(&ctx, None, &payment).await.unwrap();
+    assert_eq!(dialog.cap_cents, 1_814);
+    let row = refunds::submit(&ctx, input(&dialog.request_key, "18.14"))
+        .await
+        .unwrap();
+    assert_eq!(row.state, RefundState::Authorized);
+    let err = refunds::open(&ctx, None, &payment).await.unwrap_err();
+    assert!(err.message.contains("Nothing is left"), "{}", err.message);
+
+    // Link Money fails the refund later: opening the payment asks it, the
+    // journal follows, and the payment's amount is refundable again.
+    set_status(&url, row.payment_id.as_deref().unwrap(), "TERMINAL_FAILED").await;
+    let view = linkdesk::money::lookups::transaction(&app, payment.clone())
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(view.refunds[0].state, RefundState::TerminalFailed);
+    assert_eq!(view.refunds[0].headline, "Failed — nothing refunded");
+    assert!(view.refund_block.is_none(), "{:?}", view.refund_block);
+    assert_eq!(
+        refunds::open(&ctx, None, &payment).await.unwrap().cap_cents,
+        1_814
+    );
+
+    // The journal view asks too: a refund that settles says so.
+    let again = refunds::open(&ctx, None, &payment).await.unwrap();
+    let row = refunds::submit(&ctx, input(&again.request_key, "1.00"))
+        .await
+        .unwrap();
+    set_status(&url, row.payment_id.as_deref().unwrap(), "SUCCEEDED").await;
+    let listed = refunds::list(&ctx, false).await.unwrap();
+    let settled = listed
+        .iter()
+        .find(|r| r.request_key == row.request_key)
+        .unwrap();
+    assert_eq!(settled.headline, "Sent — settled");
+    sandbox.stop().await;
+}

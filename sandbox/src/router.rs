@@ -1,6 +1,10 @@
 //! Both services and the sandbox helpers on one router.
 
-use axum::{middleware, routing::get, Router};
+use axum::{
+    middleware,
+    routing::{get, post},
+    Router,
+};
 
 use crate::{biller, faults, fixtures, linkmoney, state::SharedState};
 
@@ -9,6 +13,10 @@ pub fn build(state: SharedState) -> Router {
         .merge(biller::routes())
         .merge(linkmoney::routes())
         .route("/sandbox/fixtures", get(fixtures::fixtures))
+        .route(
+            "/sandbox/transactions/{id}/status",
+            post(fixtures::set_transaction_status),
+        )
         .fallback(faults::not_found)
         .method_not_allowed_fallback(faults::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), faults::gate))

@@ -181,7 +181,11 @@ pub async fn succeeded_payment_of_at_least(url: &str, min_cents: i64) -> (String
 }
 
 /// The `skip`-th (from 0) `succeeded_payment_of_at_least`.
-pub async fn nth_succeeded_payment(url: &str, min_cents: i64, skip: usize) -> (String, String, i64) {
+pub async fn nth_succeeded_payment(
+    url: &str,
+    min_cents: i64,
+    skip: usize,
+) -> (String, String, i64) {
     succeeded_payment_between(url, min_cents, i64::MAX, skip).await
 }
 
@@ -342,4 +346,16 @@ pub async fn new_refunds(url: &str, before: &HashSet<String>) -> Vec<(String, i6
         }
     }
     out
+}
+
+/// Moves a transaction to `status` in the sandbox, as the payment network
+/// would (a payment settles, a refund fails later).
+pub async fn set_status(url: &str, transaction: &str, status: &str) {
+    let answer = reqwest::Client::new()
+        .post(format!("{url}/sandbox/transactions/{transaction}/status"))
+        .json(&serde_json::json!({ "status": status }))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{answer:?}");
 }

@@ -79,6 +79,17 @@ impl MoneyStore {
         self.payout_index.get(id).map(|&i| &self.payouts[i])
     }
 
+    /// Moves a transaction to `status`; false when there is no such one.
+    pub fn set_transaction_status(&mut self, id: &str, status: TransactionStatus) -> bool {
+        match self.transaction_index.get(id) {
+            Some(&i) => {
+                self.transactions[i].status = status;
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn has_id(&self, id: &str) -> bool {
         self.customer_index.contains_key(id)
             || self.transaction_index.contains_key(id)
