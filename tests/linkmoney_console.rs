@@ -399,10 +399,11 @@ async fn every_write_is_in_the_audit_log() {
             action: Some("rtl.create".into()),
             ..Default::default()
         },
-        out.display().to_string(),
+        linkdesk::export::ExportTarget::Chosen(out.clone()),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .rows;
     assert_eq!(written, 2);
     let text = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
