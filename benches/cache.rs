@@ -286,7 +286,13 @@ fn main() {
 
     let out = dir.path().join("export.csv");
     let t = Instant::now();
-    match cache.export_rtls_csv(ENV, &filter("", "COMPLETED", "", ""), None, &out) {
+    let written = std::fs::File::create(&out)
+        .map_err(Into::into)
+        .and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            cache.export_rtls_csv(ENV, &filter("", "COMPLETED", "", ""), None, &mut w)
+        });
+    match written {
         Ok(rows) => println!(
             "export CSV, status filter: {rows} rows in {:.0} ms",
             ms(t.elapsed())

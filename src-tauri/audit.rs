@@ -2,12 +2,11 @@
 //! view's queries. Callers pass only non-secret fields: a credential change is
 //! recorded as "secret set" or "secret cleared", never with its value.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
 use crate::app::{blocking, App};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::export::{self, ExportTarget, Exported};
 use crate::journal::{AuditEntry, AuditFacets, AuditFilter, AuditPage, Journal, Outcome};
 
 /// The audit actions Linkdesk records.
@@ -94,12 +93,20 @@ pub async fn facets(app: &App) -> AppResult<AuditFacets> {
     blocking(move || Ok(journal.audit_facets()?)).await
 }
 
-/// Writes every entry matching `filter` to `path` as CSV; returns the rows.
-pub async fn export_csv(app: &App, filter: AuditFilter, path: String) -> AppResult<u64> {
-    let path = PathBuf::from(path.trim());
-    if path.as_os_str().is_empty() || !path.is_absolute() {
-        return Err(AppError::invalid("Choose where to save the CSV file"));
-    }
+/// Writes every entry matching `filter` as CSV to `target` (a path chosen in
+/// the save dialog, or a new file in the export folder).
+pub async fn export_csv(
+    app: &App,
+    filter: AuditFilter,
+    target: ExportTarget,
+) -> AppResult<Exported> {
     let journal = app.journal.clone();
-    blocking(move || journal.export_audit_csv(&filter, &path)?).await
+    let exported = blocking(move || {
+        export::write_export(&target, export::AUDIT_STEM, |out| {
+            journal.export_audit_csv(&filter, out)?
+        })
+    })
+    .await?;
+    tracing::info!(rows = exported.rows, file = %exported.file_name, "audit log exported to CSV");
+    Ok(exported)
 }

@@ -1,6 +1,10 @@
 //! What the BillerAPI and Link Money clients share: one reqwest client, the
-//! mapping of transport failures and HTTP statuses to `AppError`, and the
-//! retry policy for idempotent reads.
+//! request URLs (`ServiceUrl`), the mapping of transport failures and HTTP
+//! statuses to `AppError`, and the retry policy for idempotent reads.
+
+mod service_url;
+
+pub use service_url::{path_id, ServiceUrl};
 
 use std::time::Duration;
 
@@ -177,16 +181,8 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(200 * 2u64.pow(attempt))
 }
 
-/// Checks a service base URL from the settings: absolute http(s) with a host;
-/// a trailing slash is dropped so paths can be appended.
+/// Checks a service base URL from the settings: absolute http(s) with a host
+/// and no query or fragment; a trailing slash is dropped.
 pub fn validate_base_url(url: &str) -> AppResult<String> {
-    let trimmed = url.trim().trim_end_matches('/');
-    let parsed = url::Url::parse(trimmed)
-        .map_err(|e| AppError::invalid(format!("\"{trimmed}\" is not a valid URL: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(AppError::invalid(format!(
-            "\"{trimmed}\" is not an http(s) URL with a host"
-        )));
-    }
-    Ok(trimmed.to_string())
+    ServiceUrl::parse(url).map(|u| u.as_str().to_string())
 }

@@ -8,6 +8,7 @@ pub mod cache;
 mod commands;
 pub mod environments;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod journal;
 pub mod linkmoney;
@@ -51,7 +52,6 @@ pub fn run() {
             commands::system::set_work_offline,
             commands::system::open_external,
             commands::system::copy_text,
-            commands::system::choose_save_path,
             commands::system::first_rows_shown,
             commands::rtl::list_rtls,
             commands::rtl::get_rtl,

@@ -10,6 +10,7 @@ use crate::biller::{
 };
 use crate::cache::RtlSort;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::export::{self, ExportTarget, Exported};
 use crate::session::Session;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -339,22 +340,26 @@ pub async fn proceed(app: &App, id: String) -> AppResult<ProceedResult> {
     result
 }
 
+/// Writes every row of the filtered list (from the cache) as CSV to `target`
+/// (a path chosen in the save dialog, or a new file in the export folder).
 pub async fn export_csv(
     app: &App,
     filter: RtlFilter,
     sort: Option<RtlSort>,
-    path: std::path::PathBuf,
-) -> AppResult<u64> {
+    target: ExportTarget,
+) -> AppResult<Exported> {
     let env = app.session().env.id.clone();
     let cache = app.cache.clone();
-    let rows = blocking(move || {
-        cache
-            .export_rtls_csv(&env, &filter, sort, &path)
-            .map_err(invalid_filter)
+    let exported = blocking(move || {
+        export::write_export(&target, export::RTLS_STEM, |out| {
+            cache
+                .export_rtls_csv(&env, &filter, sort, out)
+                .map_err(invalid_filter)
+        })
     })
     .await?;
-    tracing::info!(rows, "RTLs exported to CSV");
-    Ok(rows)
+    tracing::info!(rows = exported.rows, file = %exported.file_name, "RTLs exported to CSV");
+    Ok(exported)
 }
 
 pub async fn find_by_id(app: &App, query: String) -> AppResult<Vec<crate::cache::FoundRecord>> {

@@ -1,8 +1,11 @@
 //! The BillerAPI client against the sandbox over real HTTP: every call, and
 //! every failure the service can produce, ends in the right `{code, message}`.
 
+mod http_support;
+
 use std::time::Duration;
 
+use http_support::Recorder;
 use linkdesk::biller::{BillerClient, BillerCredentials, NewRtl, RtlFilter, RtlStatus};
 use linkdesk::error::ErrorCode;
 use linkdesk_sandbox::Options;
@@ -181,10 +184,10 @@ async fn each_failure_has_its_code() {
     let err = wrong.list_billers().await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Unauthorized);
     assert!(!err.message.contains("WRONG"), "{err:?}");
-    // An ID that would change the path is refused before sending.
+    // An ID that would change the path is sent as one segment: no such RTL.
     assert_eq!(
         client.get_rtl("../billers").await.unwrap_err().code,
-        ErrorCode::InvalidInput
+        ErrorCode::NotFound
     );
     let url = sb.url();
     sb.stop().await;
@@ -286,4 +289,108 @@ async fn malformed_answers_are_bad_response() {
         assert_eq!(err.code, ErrorCode::BadResponse, "{err:?}");
     }
     server.await.unwrap();
+}
+
+/// An ID that holds `/`, `?`, `#`, `%` or dot segments reaches the service as
+/// one encoded segment: the sandbox looks up exactly that ID and answers 404,
+/// never another endpoint's answer, and never acts on another record.
+#[tokio::test]
+async fn hostile_ids_stay_one_path_segment() {
+    let (sb, client) = sandbox(quiet()).await;
+    let pending = RtlFilter {
+        status: Some("PENDING".into()),
+        ..Default::default()
+    };
+    let real = client.list_rtls(&pending, 1, 1).await.unwrap().items[0]
+        .id
+        .clone();
+    let hostile = [
+        "a/b".to_string(),
+        "?x=1".to_string(),
+        "#frag".to_string(),
+        "%2e%2e".to_string(),
+        "%2F".to_string(),
+        "...".to_string(),
+        "../../billers".to_string(),
+        "a b".to_string(),
+        format!("{real}?page=1"),
+        format!("{real}#x"),
+        format!("x/../{real}"),
+        format!("%2e%2e/link/request-to-link/{real}"),
+    ];
+    for id in &hostile {
+        let err = client.get_rtl(id).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotFound, "{id}: {err:?}");
+        // The sandbox names the ID it looked up: the whole one, decoded.
+        assert!(err.message.contains(&format!("'{id}'")), "{id}: {err:?}");
+    }
+    // Unencoded, each of these would reach the real RTL's own endpoints.
+    for id in [
+        format!("{real}/../{real}"),
+        format!("{real}/cancel#"),
+        format!("{real}/cancel?"),
+        format!("{real}/status?"),
+    ] {
+        let err = client.cancel(&id, None).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotFound, "{id}: {err:?}");
+        let err = client
+            .set_status(&id, &RtlStatus::InProgress)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotFound, "{id}: {err:?}");
+        let err = client.proceed(&id).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotFound, "{id}: {err:?}");
+    }
+    let untouched = client.get_rtl(&real).await.unwrap();
+    assert_eq!(untouched.status, RtlStatus::Pending);
+    assert!(untouched.link_token_id.is_none());
+    sb.stop().await;
+}
+
+/// `.`, `..` and empty IDs are refused before any request; every other ID is
+/// one percent-encoded segment below the base URL's own path prefix.
+#[tokio::test]
+async fn dot_ids_are_refused_and_a_path_prefix_is_kept() {
+    let recorder = Recorder::start().await;
+    let client = BillerClient::new(
+        linkdesk::http::build_client(),
+        &recorder.url("/prefix/"),
+        creds(),
+    )
+    .unwrap();
+    for bad in ["", "  ", ".", "..", " .. "] {
+        let codes = [
+            client.get_rtl(bad).await.unwrap_err().code,
+            client.cancel(bad, None).await.unwrap_err().code,
+            client
+                .set_status(bad, &RtlStatus::Cancelled)
+                .await
+                .unwrap_err()
+                .code,
+            client.proceed(bad).await.unwrap_err().code,
+        ];
+        assert_eq!(codes, [ErrorCode::InvalidInput; 4], "{bad:?}");
+    }
+    assert_eq!(recorder.requests(), Vec::<String>::new());
+
+    for id in ["a/b", "?x=1", "#frag", "%2e%2e"] {
+        let err = client.get_rtl(id).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotFound, "{err:?}");
+    }
+    let err = client.cancel("r/../../billers", None).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound, "{err:?}");
+    let err = client.list_billers().await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound, "{err:?}");
+    assert_eq!(
+        recorder.requests(),
+        [
+            "GET /prefix/link/request-to-link/a%2Fb",
+            "GET /prefix/link/request-to-link/%3Fx=1",
+            "GET /prefix/link/request-to-link/%23frag",
+            "GET /prefix/link/request-to-link/%252e%252e",
+            "POST /prefix/link/request-to-link/r%2F..%2F..%2Fbillers/cancel",
+            "GET /prefix/billers",
+        ]
+    );
+    recorder.stop();
 }

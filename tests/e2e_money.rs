@@ -6,8 +6,6 @@
 mod money_support;
 mod support;
 
-use std::time::{Duration, Instant};
-
 use serde_json::json;
 use support::webdriver::{e2e_enabled, App, WINDOW};
 
@@ -34,6 +32,20 @@ async fn text_of(app: &App, name: &str) -> String {
 async fn wait_text(app: &App, name: &str, want: &str) {
     let want = want.to_string();
     app.wait_until(&tid(name), |t| t.contains(&want)).await;
+}
+
+/// The CSV file an export made in `dir` (a new name each time, starting
+/// with `prefix`).
+fn exported_csv(dir: &std::path::Path, prefix: &str) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(prefix) && name.ends_with(".csv")
+        })
+        .expect("no CSV export")
 }
 
 // One window at a time (the machine has two cores): the lock is held for the
@@ -168,12 +180,9 @@ async fn refund_a_payment_in_the_window() {
 
     // Export the filtered log.
     click(&app, "audit-export").await;
-    let file = exports.path().join("linkdesk-audit.csv");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !file.exists() {
-        assert!(Instant::now() < deadline, "no CSV export");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // The window says so once the file is complete.
+    wait_text(&app, "toast", "Exported").await;
+    let file = exported_csv(exports.path(), "linkdesk-audit-");
     let csv = std::fs::read_to_string(&file).unwrap();
     let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
     assert_eq!(lines.len(), 2, "{csv}");

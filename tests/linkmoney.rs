@@ -2,9 +2,12 @@
 //! endpoint, refunds and payments with each documented outcome, the failure
 //! classes a refund journal relies on, webhooks and "Test connection".
 
+mod http_support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_support::Recorder;
 use linkdesk::error::ErrorCode;
 use linkdesk::linkmoney::*;
 use linkdesk::secrets::SecretString;
@@ -200,6 +203,99 @@ async fn transactions_in_every_status_and_payouts() {
     let err = lm.get_payout("po_does_not_exist").await.unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);
     sandbox.stop().await;
+}
+
+/// Every way an ID reaches the service, as one call each.
+async fn every_lookup(
+    lm: &LinkMoneyClient,
+    id: &str,
+) -> Vec<Result<(), linkdesk::error::AppError>> {
+    vec![
+        lm.get_customer(id).await.map(|_| ()),
+        lm.get_accounts(id).await.map(|_| ()),
+        lm.get_verified_accounts(id).await.map(|_| ()),
+        lm.get_transaction(id).await.map(|_| ()),
+        lm.get_payout(id).await.map(|_| ()),
+    ]
+}
+
+/// An ID that holds `/`, `?`, `#`, `%` or dot segments reaches Link Money as
+/// one encoded segment: the sandbox looks up exactly that ID and answers 404,
+/// never another endpoint's answer.
+#[tokio::test]
+async fn hostile_ids_stay_one_path_segment() {
+    let sandbox = start(|_| {}).await;
+    let fx = fixtures(&sandbox).await;
+    let lm = client(&sandbox);
+    let customer = first_with_status(&fx, "customers", "ACTIVE");
+    let payout = listed(&fx, "payouts")[0].0.clone();
+    let txn = listed(&fx, "transactions")[0].0.clone();
+    let hostile = [
+        "a/b".to_string(),
+        "?x=1".to_string(),
+        "#frag".to_string(),
+        "%2e%2e".to_string(),
+        "%2F".to_string(),
+        "...".to_string(),
+        "a b".to_string(),
+        // Unencoded, these would be the customer's accounts, the customer
+        // itself, a payout and a transaction.
+        format!("{customer}/accounts"),
+        format!("{customer}?x=1"),
+        format!("{customer}#x"),
+        format!("x/../{customer}"),
+        format!("../payouts/{payout}"),
+        format!("%2e%2e/transactions/{txn}"),
+    ];
+    for id in &hostile {
+        for result in every_lookup(&lm, id).await {
+            let err = result.expect_err(id);
+            assert_eq!(err.code, ErrorCode::NotFound, "{id}: {err:?}");
+            // The sandbox names the ID it looked up: the whole one, decoded.
+            assert!(err.message.contains(&format!("'{id}'")), "{id}: {err:?}");
+        }
+    }
+    lm.get_customer(&customer).await.unwrap();
+    sandbox.stop().await;
+}
+
+/// `.`, `..` and empty IDs are refused before any request (not even a token
+/// is fetched); every other ID is one percent-encoded segment below the base
+/// URL's own path prefix.
+#[tokio::test]
+async fn dot_ids_are_refused_and_a_path_prefix_is_kept() {
+    let recorder = Recorder::start().await;
+    let lm = client_for(&recorder.url("/prefix"), CLIENT_SECRET);
+    for bad in ["", "  ", ".", "..", " .. "] {
+        for result in every_lookup(&lm, bad).await {
+            assert_eq!(result.unwrap_err().code, ErrorCode::InvalidInput, "{bad:?}");
+        }
+    }
+    assert_eq!(lm.tokens().fetch_count(), 0);
+    assert_eq!(recorder.requests(), Vec::<String>::new());
+
+    let calls = [
+        lm.get_customer("a/b").await.map(|_| ()),
+        lm.get_verified_accounts("?x=1").await.map(|_| ()),
+        lm.get_transaction("#frag").await.map(|_| ()),
+        lm.get_payout("%2e%2e").await.map(|_| ()),
+        lm.get_accounts("../../tokens").await.map(|_| ()),
+    ];
+    for result in calls {
+        assert_eq!(result.unwrap_err().code, ErrorCode::NotFound);
+    }
+    assert_eq!(
+        recorder.requests(),
+        [
+            "POST /prefix/v1/tokens",
+            "GET /prefix/v1/customers/a%2Fb",
+            "GET /prefix/v1/customers/%3Fx=1/account-verifications/accounts",
+            "GET /prefix/v1/transactions/%23frag",
+            "GET /prefix/v1/payouts/%252e%252e",
+            "GET /prefix/v1/customers/..%2F..%2Ftokens/accounts",
+        ]
+    );
+    recorder.stop();
 }
 
 /// The JSON number's text as two-decimal money text, e.g. 1.1 → "1.10".

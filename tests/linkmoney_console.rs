@@ -118,7 +118,8 @@ async fn every_lookup_live_then_from_the_cache() {
         payouts.push(id);
     }
 
-    // Unknown IDs are 404s, and a typed ID that could escape the path is refused.
+    // Unknown IDs are 404s; a typed ID that could escape the path is sent as
+    // one segment (so it is not found), and a dot segment is refused.
     for err in [
         lookups::customer(&app, "cus_does_not_exist".into())
             .await
@@ -137,6 +138,10 @@ async fn every_lookup_live_then_from_the_cache() {
             .await
             .unwrap_err()
             .code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        lookups::payout(&app, "..".into()).await.unwrap_err().code,
         ErrorCode::InvalidInput
     );
     assert_eq!(
@@ -404,10 +409,11 @@ async fn every_write_is_in_the_audit_log() {
             action: Some("rtl.create".into()),
             ..Default::default()
         },
-        out.display().to_string(),
+        linkdesk::export::ExportTarget::Chosen(out.clone()),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .rows;
     assert_eq!(written, 2);
     let text = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = text.trim_end().split("\r\n").collect();

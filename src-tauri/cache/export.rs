@@ -1,8 +1,8 @@
-//! "Export CSV": every row of the filtered, sorted RTL list, streamed to a file.
+//! "Export CSV": every row of the filtered, sorted RTL list, streamed to a
+//! writer (the file is chosen and created by `crate::export`).
 
 use std::collections::HashMap;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
 
 use rusqlite::params;
 
@@ -26,14 +26,14 @@ const HEADER: [&str; 11] = [
 
 impl Cache {
     /// Writes every RTL matching `filter`, in `sort` order (None = the
-    /// service's), as RFC 4180 CSV with a header row; returns the rows written.
-    /// Rows are read one at a time, and the file appears only once complete.
+    /// service's), to `out` as RFC 4180 CSV with a header row; returns the
+    /// rows written. Rows are read one at a time.
     pub fn export_rtls_csv(
         &self,
         env: &str,
         filter: &RtlFilter,
         sort: Option<RtlSort>,
-        path: &Path,
+        out: &mut impl Write,
     ) -> Result<u64, CacheError> {
         let filter = CheckedFilter::new(filter)?;
         let (_, ids) = self.matching_ids(env, &filter, sort, None)?;
@@ -42,18 +42,7 @@ impl Cache {
             .into_iter()
             .map(|b| (b.id, b.name))
             .collect();
-        let partial = partial_path(path);
-        let result = self.write_csv(env, &ids, &names, &partial);
-        match result {
-            Ok(rows) => {
-                std::fs::rename(&partial, path)?;
-                Ok(rows)
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                Err(e)
-            }
-        }
+        self.write_csv(env, &ids, &names, out)
     }
 
     fn write_csv(
@@ -61,10 +50,9 @@ impl Cache {
         env: &str,
         ids: &[String],
         names: &HashMap<String, String>,
-        path: &Path,
+        out: &mut impl Write,
     ) -> Result<u64, CacheError> {
-        let mut out = BufWriter::new(std::fs::File::create(path)?);
-        write_record(&mut out, HEADER)?;
+        write_record(out, HEADER)?;
         let rows = self.with_reader(|conn| {
             // One read transaction: every row comes from the same snapshot.
             conn.execute_batch("BEGIN")?;
@@ -100,7 +88,7 @@ impl Cache {
                         text(8)?,
                         text(9)?,
                     ];
-                    write_record(&mut out, fields)?;
+                    write_record(out, fields)?;
                     rows += 1;
                 }
                 Ok::<_, CacheError>(rows)
@@ -108,9 +96,7 @@ impl Cache {
             conn.execute_batch("COMMIT")?;
             result
         })?;
-        out.into_inner()
-            .map_err(|e| CacheError::Io(e.into_error()))?
-            .sync_all()?;
+        out.flush()?;
         Ok(rows)
     }
 }
@@ -144,12 +130,6 @@ pub(crate) fn csv_field(value: &str) -> String {
     } else {
         guarded
     }
-}
-
-fn partial_path(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".partial");
-    PathBuf::from(s)
 }
 
 #[cfg(test)]

@@ -3,11 +3,13 @@
 use tauri::{AppHandle, State};
 
 use super::on_blocking_thread;
+use super::system::export_target;
 
 use crate::app::App;
 use crate::audit;
 use crate::cache::Lookup;
 use crate::error::AppResult;
+use crate::export::{self, Exported};
 use crate::journal::{AuditFacets, AuditFilter, AuditPage, RefundRow, WebhookRow};
 use crate::money::webhooks::{self, SubscribeInput, WebhookList};
 use crate::money::{lookups, refunds, CustomerView, PayoutView, TransactionView};
@@ -128,11 +130,16 @@ pub async fn audit_facets(app: State<'_, App>) -> AppResult<AuditFacets> {
     audit::facets(&app).await
 }
 
+/// Writes the filtered audit log to a CSV file chosen in the save dialog (or
+/// a new one in `LINKDESK_EXPORT_DIR`); None when the dialog is cancelled.
 #[tauri::command]
 pub async fn audit_export(
+    handle: AppHandle,
     app: State<'_, App>,
     filter: AuditFilter,
-    path: String,
-) -> AppResult<u64> {
-    audit::export_csv(&app, filter, path).await
+) -> AppResult<Option<Exported>> {
+    let Some(target) = export_target(&handle, export::AUDIT_STEM).await? else {
+        return Ok(None);
+    };
+    audit::export_csv(&app, filter, target).await.map(Some)
 }

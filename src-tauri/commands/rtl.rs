@@ -1,9 +1,11 @@
-use tauri::State;
+use tauri::{AppHandle, State};
 
+use super::system::export_target;
 use crate::app::App;
 use crate::biller::{Biller, NewRtl, ProceedResult, RequestToLink, RtlFilter, RtlPage};
 use crate::cache::{FoundRecord, RtlSort};
 use crate::error::AppResult;
+use crate::export::{self, Exported};
 use crate::rtls::{self, Listed, RtlDetail};
 
 #[tauri::command]
@@ -55,15 +57,20 @@ pub async fn proceed_rtl(app: State<'_, App>, id: String) -> AppResult<ProceedRe
     rtls::proceed(&app, id).await
 }
 
-/// Writes every row of the filtered list (from the cache) to `path`.
+/// Writes every row of the filtered list (from the cache) to a CSV file
+/// chosen in the save dialog (or a new one in `LINKDESK_EXPORT_DIR`); None
+/// when the dialog is cancelled.
 #[tauri::command]
 pub async fn export_rtls_csv(
+    handle: AppHandle,
     app: State<'_, App>,
     filter: RtlFilter,
     sort: Option<RtlSort>,
-    path: String,
-) -> AppResult<u64> {
-    rtls::export_csv(&app, filter, sort, path.into()).await
+) -> AppResult<Option<Exported>> {
+    let Some(target) = export_target(&handle, export::RTLS_STEM).await? else {
+        return Ok(None);
+    };
+    rtls::export_csv(&app, filter, sort, target).await.map(Some)
 }
 
 /// "Go to ID": any cached record by ID or ID prefix.

@@ -1,5 +1,5 @@
 //! Window-level helpers: what the app is connected to, the offline switch,
-//! opening URLs outside the app and the clipboard.
+//! opening URLs outside the app, the clipboard and where exports go.
 
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -8,6 +8,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::export::{self, ExportTarget};
 use crate::session::EnvSummary;
 
 #[derive(Serialize)]
@@ -59,35 +60,24 @@ pub fn copy_text(handle: AppHandle, text: String) -> AppResult<()> {
         .map_err(|e| AppError::internal(format!("Could not copy to the clipboard: {e}")))
 }
 
-/// Asks where to save a file (a native save dialog) and returns the path, or
-/// None when the user cancels. `LINKDESK_EXPORT_DIR`, when set, answers
-/// `<dir>/<suggested name>` without a dialog (automation and tests).
-#[tauri::command]
-pub async fn choose_save_path(
-    handle: AppHandle,
-    suggested_name: String,
-) -> AppResult<Option<String>> {
+/// Where an export goes, decided here and never by the window: the folder in
+/// `LINKDESK_EXPORT_DIR` when set (the export gets a new, unique name there),
+/// otherwise the path picked in a native save dialog. None when the dialog
+/// is cancelled.
+pub(crate) async fn export_target(
+    handle: &AppHandle,
+    stem: &str,
+) -> AppResult<Option<ExportTarget>> {
     use tauri_plugin_dialog::DialogExt;
-    let name: String = suggested_name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if let Some(dir) = std::env::var_os("LINKDESK_EXPORT_DIR") {
-        return Ok(Some(
-            std::path::Path::new(&dir).join(name).display().to_string(),
-        ));
+    if let Some(folder) = ExportTarget::from_env() {
+        return Ok(Some(folder));
     }
+    let suggested = export::file_name(stem, chrono::Utc::now(), 1);
     let (tx, rx) = tokio::sync::oneshot::channel();
     handle
         .dialog()
         .file()
-        .set_file_name(&name)
+        .set_file_name(&suggested)
         .add_filter("CSV", &["csv"])
         .save_file(move |path| {
             let _ = tx.send(path);
@@ -95,9 +85,13 @@ pub async fn choose_save_path(
     let chosen = rx
         .await
         .map_err(|_| AppError::internal("The save dialog closed unexpectedly"))?;
-    Ok(chosen
-        .and_then(|p| p.into_path().ok())
-        .map(|p| p.display().to_string()))
+    match chosen {
+        None => Ok(None),
+        Some(p) => p
+            .into_path()
+            .map(|p| Some(ExportTarget::Chosen(p)))
+            .map_err(|_| AppError::invalid("Choose a file on this computer")),
+    }
 }
 
 /// The window reports its first rows on screen once; the time since launch is

@@ -3,7 +3,6 @@
 //! added.
 
 use std::io::Write;
-use std::path::Path;
 
 use rusqlite::{params, Row};
 use serde::{Deserialize, Serialize};
@@ -234,78 +233,61 @@ impl Journal {
         })
     }
 
-    /// Every matching row, newest first, as RFC 4180 CSV; the file appears
-    /// only once complete. Returns the rows written.
+    /// Every matching row, newest first, as RFC 4180 CSV written to `out`
+    /// (the file is chosen and created by `crate::export`). Returns the rows
+    /// written.
     pub fn export_audit_csv(
         &self,
         filter: &AuditFilter,
-        path: &Path,
+        out: &mut impl Write,
     ) -> Result<Result<u64, AppError>, JournalError> {
         let b = match bind(filter) {
             Ok(b) => b,
             Err(e) => return Ok(Err(e)),
         };
-        let mut partial = path.as_os_str().to_owned();
-        partial.push(".partial");
-        let partial = std::path::PathBuf::from(partial);
-        let written = (|| {
-            let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+        write_line(
+            out,
+            [
+                "time",
+                "environment_id",
+                "environment",
+                "action",
+                "target",
+                "outcome",
+                "detail",
+                "error_code",
+                "error_message",
+                "fields",
+            ]
+            .map(str::to_string),
+        )?;
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE {WHERE} ORDER BY at DESC, id DESC"
+        ))?;
+        let mut rows = stmt.query(params![b.action, b.env_id, b.from, b.to])?;
+        let mut n = 0u64;
+        while let Some(r) = rows.next()? {
+            let row = from_row(r)?;
             write_line(
-                &mut out,
+                out,
                 [
-                    "time",
-                    "environment_id",
-                    "environment",
-                    "action",
-                    "target",
-                    "outcome",
-                    "detail",
-                    "error_code",
-                    "error_message",
-                    "fields",
-                ]
-                .map(str::to_string),
+                    row.at,
+                    row.env_id,
+                    row.env_name,
+                    row.action,
+                    row.target,
+                    row.outcome,
+                    row.detail.unwrap_or_default(),
+                    row.error_code.unwrap_or_default(),
+                    row.error_message.unwrap_or_default(),
+                    row.fields.to_string(),
+                ],
             )?;
-            let conn = self.conn()?;
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM audit_log WHERE {WHERE} ORDER BY at DESC, id DESC"
-            ))?;
-            let mut rows = stmt.query(params![b.action, b.env_id, b.from, b.to])?;
-            let mut n = 0u64;
-            while let Some(r) = rows.next()? {
-                let row = from_row(r)?;
-                write_line(
-                    &mut out,
-                    [
-                        row.at,
-                        row.env_id,
-                        row.env_name,
-                        row.action,
-                        row.target,
-                        row.outcome,
-                        row.detail.unwrap_or_default(),
-                        row.error_code.unwrap_or_default(),
-                        row.error_message.unwrap_or_default(),
-                        row.fields.to_string(),
-                    ],
-                )?;
-                n += 1;
-            }
-            out.into_inner()
-                .map_err(|e| JournalError::Io(e.into_error()))?
-                .sync_all()?;
-            Ok::<_, JournalError>(n)
-        })();
-        match written {
-            Ok(n) => {
-                std::fs::rename(&partial, path)?;
-                Ok(Ok(n))
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                Err(e)
-            }
+            n += 1;
         }
+        out.flush()?;
+        Ok(Ok(n))
     }
 }
 
@@ -412,14 +394,14 @@ mod tests {
         assert_eq!(facets.actions, vec!["refund", "rtl.cancel"]);
         assert_eq!(facets.environments.len(), 2);
 
-        let path = dir.path().join("audit.csv");
+        let mut csv = Vec::new();
         assert_eq!(
-            j.export_audit_csv(&AuditFilter::default(), &path)
+            j.export_audit_csv(&AuditFilter::default(), &mut csv)
                 .unwrap()
                 .unwrap(),
             2
         );
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = String::from_utf8(csv).unwrap();
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert!(lines[0].starts_with("time,environment_id"));
         assert!(lines[1].contains("rtl.cancel") && lines[1].contains("production_locked"));

@@ -129,9 +129,13 @@ impl LinkMoneyClient {
             amount = %body.amount,
             "sending a Link Money payment"
         );
+        let url = self
+            .base
+            .endpoint(&["v1", "payments"])
+            .map_err(PaymentFailure::NotSent)?;
         let sent = self
             .send_authed(Scope::Payment, |t| {
-                self.request(Method::POST, "/v1/payments", t).json(body)
+                self.request(Method::POST, &url, t).json(body)
             })
             .await;
         let resp = match sent {

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::errors::{self, SERVICE};
 use super::fetch_window::{FetchLimits, FetchWindow};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::http;
+use crate::http::{self, ServiceUrl};
 use crate::secrets::SecretString;
 
 /// Link Money's two token scopes.
@@ -86,7 +86,7 @@ struct LastFetch {
 
 pub struct TokenManager {
     http: reqwest::Client,
-    base_url: String,
+    base: ServiceUrl,
     client_id: String,
     secret: SecretString,
     limits: FetchLimits,
@@ -97,7 +97,7 @@ pub struct TokenManager {
 impl fmt::Debug for TokenManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenManager")
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base.as_str())
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("limits", &self.limits)
@@ -120,7 +120,7 @@ impl TokenManager {
         client_id: &str,
         secret: SecretString,
     ) -> AppResult<Self> {
-        let base_url = http::validate_base_url(base_url)?;
+        let base = ServiceUrl::parse(base_url)?;
         let client_id = client_id.trim();
         if client_id.is_empty() {
             return Err(AppError::invalid("A Link Money client ID is required"));
@@ -131,7 +131,7 @@ impl TokenManager {
         let limits = FetchLimits::default();
         Ok(Self {
             http,
-            base_url,
+            base,
             client_id: client_id.to_string(),
             secret,
             limits,
@@ -148,7 +148,7 @@ impl TokenManager {
     }
 
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.base.as_str()
     }
 
     pub fn client_id(&self) -> &str {
@@ -236,6 +236,7 @@ impl TokenManager {
 
     /// One request to /v1/tokens. Called with the scope's fetch lock held.
     async fn fetch(&self, scope: Scope) -> AppResult<String> {
+        let url = self.base.endpoint(&["v1", "tokens"])?;
         let slot_taken_at = self.acquire_fetch_slot().await?;
         self.slots[scope.index()]
             .fetches
@@ -249,7 +250,7 @@ impl TokenManager {
         ];
         let sent = self
             .http
-            .post(format!("{}/v1/tokens", self.base_url))
+            .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form)
             .send()

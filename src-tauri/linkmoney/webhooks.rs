@@ -61,10 +61,10 @@ impl LinkMoneyClient {
             secret_key: request.secret_key.expose(),
             subscription_details: &details,
         };
+        let url = self.base.endpoint(&["v1", "webhook", "subscribe"])?;
         let resp = self
             .send_authed(Scope::Core, |t| {
-                self.request(Method::POST, "/v1/webhook/subscribe", t)
-                    .json(&body)
+                self.request(Method::POST, &url, t).json(&body)
             })
             .await
             .map_err(SendError::into_app_error)?;
@@ -79,10 +79,10 @@ impl LinkMoneyClient {
             subscription_id: request.subscription_id.trim().to_string(),
             subscription_details: normalize_details(&request.subscription_details)?,
         };
+        let url = self.base.endpoint(&["v1", "webhook", "unsubscribe"])?;
         let resp = self
             .send_authed(Scope::Core, |t| {
-                self.request(Method::PUT, "/v1/webhook/unsubscribe", t)
-                    .json(&body)
+                self.request(Method::PUT, &url, t).json(&body)
             })
             .await
             .map_err(SendError::into_app_error)?;

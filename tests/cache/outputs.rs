@@ -1,6 +1,16 @@
 //! CSV export, "Go to ID", and cached Link Money records with the Recent list.
 
 use super::*;
+use linkdesk::export::{write_export, ExportTarget, RTLS_STEM};
+
+/// Exports as the export command does once the save dialog answered `out`.
+fn export_to(cache: &Cache, f: &RtlFilter, sort: Option<RtlSort>, out: &Path) -> u64 {
+    write_export(&ExportTarget::Chosen(out.to_path_buf()), RTLS_STEM, |w| {
+        Ok(cache.export_rtls_csv(ENV, f, sort, w)?)
+    })
+    .unwrap()
+    .rows
+}
 
 /// A small RFC 4180 reader, enough to read the export back.
 fn parse_csv(text: &str) -> Vec<Vec<String>> {
@@ -50,7 +60,7 @@ fn export_writes_every_filtered_row_quoted_and_guarded() {
 
     let out = dir.path().join("export.csv");
     let f = filter("", "PENDING", "", "");
-    let rows = cache.export_rtls_csv(ENV, &f, None, &out).unwrap();
+    let rows = export_to(&cache, &f, None, &out);
     let text = std::fs::read_to_string(&out).unwrap();
     let parsed = parse_csv(&text);
     assert_eq!(parsed[0][0], "id");
@@ -81,9 +91,7 @@ fn export_writes_every_filtered_row_quoted_and_guarded() {
         column: RtlSortColumn::Id,
         descending: false,
     });
-    let all_rows = cache
-        .export_rtls_csv(ENV, &RtlFilter::default(), sorted, &out)
-        .unwrap();
+    let all_rows = export_to(&cache, &RtlFilter::default(), sorted, &out);
     assert_eq!(all_rows, all.len() as u64 + 1);
     let parsed = parse_csv(&std::fs::read_to_string(&out).unwrap());
     assert!(parsed[1..].windows(2).all(|w| w[0][0] < w[1][0]));

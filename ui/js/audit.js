@@ -100,10 +100,11 @@ function row(r) {
 
 async function exportCsv() {
   try {
-    const path = await call("choose_save_path", { suggestedName: "linkdesk-audit.csv" });
-    if (!path) return;
-    const rows = await call("audit_export", { filter: filter(), path });
-    toast(`Exported ${num(rows)} entries to ${path}`);
+    // Linkdesk asks where to save (or uses its export folder); the window
+    // never names a file.
+    const done = await call("audit_export", { filter: filter() });
+    if (!done) { toast("Export cancelled"); return; }
+    toast(`Exported ${num(done.rows)} entries to ${done.path}`);
   } catch (err) {
     showError(err);
   }

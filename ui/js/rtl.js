@@ -309,11 +309,11 @@ async function newRequest() {
 
 async function exportCsv() {
   try {
-    const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
-    const path = await call("choose_save_path", { suggestedName: `linkdesk-rtls-${stamp}.csv` });
-    if (!path) return;
-    const rows = await call("export_rtls_csv", { filter: filterArg(), sort: state.sort, path });
-    toast(`Exported ${num(rows)} rows to ${path}`);
+    // Linkdesk asks where to save (or uses its export folder); the window
+    // never names a file.
+    const done = await call("export_rtls_csv", { filter: filterArg(), sort: state.sort });
+    if (!done) { toast("Export cancelled"); return; }
+    toast(`Exported ${num(done.rows)} rows to ${done.path}`);
   } catch (err) {
     showError(err);
   }
