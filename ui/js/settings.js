@@ -68,6 +68,9 @@ function card(env) {
 }
 
 async function editEnv(env) {
+  // "Add environment" can be clicked before the view's first answer came.
+  if (!view) await load();
+  if (!view) return;
   const input = (name, value, attrs = {}) => h("input", { type: "text", name, value: value || "", autocomplete: "off", spellcheck: "false", testid: `env-${name}`, ...attrs });
   const secretInput = (name, state) => input(name, "", {
     type: "password",
