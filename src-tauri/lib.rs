@@ -66,6 +66,7 @@ pub fn run() {
             commands::settings::switch_environment,
             commands::settings::unlock_writes,
             commands::settings::lock_writes,
+            commands::settings::note_activity,
             commands::money::lm_customer,
             commands::money::lm_transaction,
             commands::money::lm_payout,

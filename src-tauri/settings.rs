@@ -340,3 +340,8 @@ pub fn unlock(app: &App, typed: &str) -> AppResult<()> {
 pub fn lock(app: &App) {
     app.session().guard.lock();
 }
+
+/// A click or key press in the window: keeps a production unlock alive.
+pub fn note_activity(app: &App) {
+    app.session().guard.note_activity();
+}

@@ -46,3 +46,10 @@ pub async fn unlock_writes(handle: AppHandle, typed: String) -> AppResult<()> {
 pub fn lock_writes(app: State<'_, App>) {
     settings::lock(&app)
 }
+
+/// A click or key press in the window (the window sends at most one every
+/// 30 seconds): the person's action keeps a production unlock alive.
+#[tauri::command]
+pub fn note_activity(app: State<'_, App>) {
+    settings::note_activity(&app)
+}
