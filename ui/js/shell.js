@@ -1,7 +1,7 @@
 // The window around the views: environment banner and switcher, the
 // production lock, connection state, "Work offline" and start-up notices.
 
-import { call } from "./api.js";
+import { call, listen } from "./api.js";
 import { h, clear, $ } from "./dom.js";
 import { clock } from "./format.js";
 import { showError, openDialog, toast } from "./ui.js";
@@ -31,13 +31,19 @@ export const shell = {
       $("#notices").append(el);
     }
     // A production unlock ends after 15 minutes without the person's action,
-    // or on a suspend: keep the banner honest. These polls are not the
-    // person's action and never keep it alive.
+    // on a suspend or when the screen locks: keep the banner honest. These
+    // polls are not the person's action and never keep it alive.
     const production = () => this.info?.environment.kind === "production";
     setInterval(() => production() && this.reload(), 30000);
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden && production()) this.reload().then(() => onChange());
     });
+    listen("writes-locked", async () => {
+      if (!production()) return;
+      await this.reload();
+      onChange();
+      toast("The screen was locked: production writes are locked again");
+    }).catch(() => {});
     // The person's clicks and key presses are what keep an unlock alive; the
     // core hears of them at most once every 30 seconds.
     let noted = -Infinity;
@@ -79,7 +85,7 @@ export const shell = {
     prod.hidden = !production;
     prod.classList.toggle("unlocked", production && this.info.writable);
     $("#prod-text").textContent = this.info.writable
-      ? `PRODUCTION — ${env.name} — writes unlocked (locks again after 15 minutes without a click or key press, and on sleep)`
+      ? `PRODUCTION — ${env.name} — writes unlocked (locks again after 15 minutes without a click or key press, on sleep or screen lock)`
       : `PRODUCTION — ${env.name} — read-only`;
     $("#prod-unlock").hidden = this.info.writable;
     $("#prod-lock").hidden = !this.info.writable;
