@@ -2,9 +2,8 @@ use tauri::{AppHandle, State};
 
 use super::on_blocking_thread;
 use crate::app::App;
-use crate::environments::Environment;
 use crate::error::AppResult;
-use crate::settings::{self, EnvInput, Service, SettingsView};
+use crate::settings::{self, EnvInput, SavedEnvironment, Service, SettingsView};
 
 #[tauri::command]
 pub async fn settings_view(handle: AppHandle) -> AppResult<SettingsView> {
@@ -12,7 +11,7 @@ pub async fn settings_view(handle: AppHandle) -> AppResult<SettingsView> {
 }
 
 #[tauri::command]
-pub async fn save_environment(handle: AppHandle, input: EnvInput) -> AppResult<Environment> {
+pub async fn save_environment(handle: AppHandle, input: EnvInput) -> AppResult<SavedEnvironment> {
     on_blocking_thread(handle, move |app| settings::save(app, input)).await
 }
 
