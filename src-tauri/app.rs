@@ -80,16 +80,13 @@ impl App {
     }
 
     /// The active session. Commands take it once and use it throughout, so a
-    /// switch mid-command cannot mix two environments. Taking it counts as use
-    /// of a production unlock.
+    /// switch mid-command cannot mix two environments. Taking it is not an
+    /// action of the person: it never keeps a production unlock alive.
     pub fn session(&self) -> Arc<Session> {
-        let session = self
-            .session
+        self.session
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone();
-        session.guard.touch();
-        session
+            .clone()
     }
 
     /// Makes `id` the active environment: a new session, locked if production.

@@ -121,18 +121,18 @@ impl EnvStore {
         })
     }
 
-    /// Adds (no `id`) or replaces an environment after checking every field.
-    pub fn upsert(&self, mut env: Environment, builtin_names: &[&str]) -> AppResult<Environment> {
+    /// An environment as it would be saved: every field checked and
+    /// normalised (trimmed, no trailing `/`), its name unique, and, when it
+    /// replaces one, that one still there. Nothing is written.
+    pub fn prepare(&self, mut env: Environment, builtin_names: &[&str]) -> AppResult<Environment> {
         env.name = env.name.trim().to_string();
         if env.name.is_empty() || env.name.chars().count() > 60 {
             return Err(AppError::invalid(
                 "An environment needs a name of 1 to 60 characters",
             ));
         }
-        env.biller_url = validate_base_url(&env.biller_url)
-            .map_err(|e| AppError::invalid(format!("BillerAPI URL: {}", e.message)))?;
-        env.linkmoney_url = validate_base_url(&env.linkmoney_url)
-            .map_err(|e| AppError::invalid(format!("Link Money URL: {}", e.message)))?;
+        env.biller_url = checked_url("BillerAPI", &env.biller_url, env.kind)?;
+        env.linkmoney_url = checked_url("Link Money", &env.linkmoney_url, env.kind)?;
         env.merchant_id = env.merchant_id.trim().to_string();
         env.biller_client_id = env.biller_client_id.trim().to_string();
         env.linkmoney_client_id = env.linkmoney_client_id.trim().to_string();
@@ -149,6 +149,20 @@ impl EnvStore {
                     env.name
                 )));
             }
+            if !env.id.is_empty() && !s.environments.iter().any(|e| e.id == env.id) {
+                return Err(AppError::new(
+                    crate::error::ErrorCode::NotFound,
+                    "That environment no longer exists",
+                ));
+            }
+            Ok(env)
+        })
+    }
+
+    /// Adds (no `id`) or replaces an environment after checking every field.
+    pub fn upsert(&self, env: Environment, builtin_names: &[&str]) -> AppResult<Environment> {
+        let mut env = self.prepare(env, builtin_names)?;
+        self.with(|s| {
             if env.id.is_empty() {
                 env.id = new_id();
                 s.environments.push(env.clone());
@@ -189,6 +203,21 @@ impl EnvStore {
             self.save(s)
         })
     }
+}
+
+/// A base URL checked for its environment: a production environment talks to
+/// its services over `https://` only, so its credentials and its money never
+/// travel unencrypted.
+fn checked_url(service: &str, url: &str, kind: EnvKind) -> AppResult<String> {
+    let url = validate_base_url(url)
+        .map_err(|e| AppError::invalid(format!("{service} URL: {}", e.message)))?;
+    let https = url::Url::parse(&url).is_ok_and(|u| u.scheme() == "https");
+    if kind == EnvKind::Production && !https {
+        return Err(AppError::invalid(format!(
+            "{service} URL: a production environment accepts only https:// URLs, so its credentials and payments never travel unencrypted (\"{url}\")"
+        )));
+    }
+    Ok(url)
 }
 
 fn new_id() -> String {
@@ -254,6 +283,23 @@ mod tests {
         let (again, _) = EnvStore::load(dir.path());
         assert_eq!(again.list(), vec![saved.clone()]);
         assert_eq!(again.active(), Some(saved.id));
+    }
+
+    #[test]
+    fn production_accepts_only_https() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = EnvStore::load(dir.path());
+        let mut plain = sample("Prod plain");
+        plain.linkmoney_url = "http://api.link.money".into();
+        let err = store.upsert(plain.clone(), &[]).unwrap_err();
+        assert_eq!(err.code, crate::error::ErrorCode::InvalidInput);
+        assert!(err.message.contains("only https://"), "{}", err.message);
+        assert!(store.list().is_empty(), "nothing was saved");
+        plain.kind = EnvKind::Sandbox;
+        store.upsert(plain, &[]).unwrap();
+        let mut upper = sample("Prod upper");
+        upper.biller_url = "HTTPS://api.billerapi.com".into();
+        store.upsert(upper, &[]).unwrap();
     }
 
     #[test]

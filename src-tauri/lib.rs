@@ -15,6 +15,7 @@ pub mod linkmoney;
 mod logging;
 pub mod money;
 pub mod rtls;
+pub mod screen_lock;
 pub mod secrets;
 pub mod session;
 pub mod settings;
@@ -45,6 +46,7 @@ pub fn run() {
             startup::open_window(tauri_app.handle(), &app.data_dir)?;
             tauri_app.manage(app);
             startup::spawn_refund_resolver(tauri_app.handle().clone());
+            startup::relock_on_screen_lock(tauri_app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -73,6 +75,7 @@ pub fn run() {
             commands::settings::switch_environment,
             commands::settings::unlock_writes,
             commands::settings::lock_writes,
+            commands::settings::note_activity,
             commands::money::lm_customer,
             commands::money::lm_transaction,
             commands::money::lm_payout,

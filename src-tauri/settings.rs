@@ -60,6 +60,21 @@ pub struct EnvInput {
     pub biller_client_secret: Option<String>,
     #[serde(default)]
     pub linkmoney_client_secret: Option<String>,
+    /// The environment's current name typed again: needed to change a
+    /// production environment's URLs, merchant ID or kind, or to make a
+    /// sandbox a production environment.
+    #[serde(default)]
+    pub confirm_name: Option<String>,
+}
+
+/// A saved environment, and the secrets saving it forgot (its URL or kind
+/// changed and no new secret was given for them).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedEnvironment {
+    #[serde(flatten)]
+    pub env: Environment,
+    pub forgotten_secrets: Vec<Service>,
 }
 
 impl std::fmt::Debug for EnvInput {
@@ -135,8 +150,9 @@ pub fn view(app: &App) -> SettingsView {
     }
 }
 
-/// Saves an environment (recorded in the audit log, a secret only as "set").
-pub fn save(app: &App, input: EnvInput) -> AppResult<Environment> {
+/// Saves an environment (recorded in the audit log, a secret only as "set",
+/// a forgotten one as "cleared").
+pub fn save(app: &App, input: EnvInput) -> AppResult<SavedEnvironment> {
     let given = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
     let secrets_given = [
         ("billerapi", given(&input.biller_client_secret)),
@@ -147,36 +163,56 @@ pub fn save(app: &App, input: EnvInput) -> AppResult<Environment> {
         "name": e.name, "kind": e.kind, "billerUrl": e.biller_url, "linkmoneyUrl": e.linkmoney_url,
         "merchantId": e.merchant_id, "billerClientId": e.biller_client_id,
         "linkmoneyClientId": e.linkmoney_client_id,
+        "nameTyped": given(&input.confirm_name),
     });
     let (input_id, input_name) = (e.id.clone(), e.name.clone());
-    let result = save_environment(app, input);
+    let mut forgotten = Vec::new();
+    let result = save_environment(app, input, &mut forgotten);
     let (id, name) = match &result {
-        Ok(env) => (env.id.clone(), env.name.clone()),
+        Ok(saved) => (saved.env.id.clone(), saved.env.name.clone()),
         Err(_) => (input_id, input_name),
     };
-    let record = |action, fields, result: &AppResult<Environment>| {
+    let record = |action, fields, result: &AppResult<()>| {
         audit::record(
             &app.journal,
             audit::entry(&id, &name, action, &name, fields, result, |_| None),
         );
     };
-    record(audit::action::ENVIRONMENT_SAVE, fields, &result);
+    record(
+        audit::action::ENVIRONMENT_SAVE,
+        fields,
+        &result.as_ref().map(|_| ()).map_err(Clone::clone),
+    );
+    // Recorded even if a later step failed: the keyring no longer holds them.
+    for service in &forgotten {
+        record(
+            audit::action::SECRET_CLEAR,
+            serde_json::json!({ "service": service, "reason": "url or kind changed" }),
+            &Ok(()),
+        );
+    }
     if result.is_ok() {
         for (service, _) in secrets_given.iter().filter(|(_, g)| *g) {
             record(
                 audit::action::SECRET_SET,
                 serde_json::json!({ "service": service }),
-                &result,
+                &Ok(()),
             );
         }
     }
     result
 }
 
-/// Saves an environment; given secrets go to the keyring only. If the keyring
-/// cannot take them nothing is saved at all, so no half-configured
-/// environment (and no plaintext fallback) is left behind.
-fn save_environment(app: &App, input: EnvInput) -> AppResult<Environment> {
+/// Saves an environment; given secrets go to the keyring only. Every rule is
+/// checked before anything is written; if the keyring cannot take the
+/// secrets, or cannot forget the old ones, the settings are not saved, so no
+/// half-configured environment (and no plaintext fallback) is left behind.
+/// `forgotten` collects the secrets deleted from the keyring.
+fn save_environment(
+    app: &App,
+    input: EnvInput,
+    forgotten: &mut Vec<Service>,
+) -> AppResult<SavedEnvironment> {
     if input.env.id == EMBEDDED_ENV_ID {
         return Err(AppError::invalid("The built-in sandbox cannot be changed"));
     }
@@ -188,28 +224,109 @@ fn save_environment(app: &App, input: EnvInput) -> AppResult<Environment> {
     };
     let biller_secret = given(&input.biller_client_secret);
     let linkmoney_secret = given(&input.linkmoney_client_secret);
-    if biller_secret.is_some() || linkmoney_secret.is_some() {
+    let builtin_name = app.builtin.name.clone();
+    let env = app.envs.prepare(input.env, &[builtin_name.as_str()])?;
+    let before = app.envs.get(&env.id);
+    if let Some(before) = &before {
+        check_typed_name(before, &env, input.confirm_name.as_deref())?;
+    }
+    if let Some(secret) = &biller_secret {
+        check_biller_secret_kind(env.kind, secret)?;
+    }
+    let forget = before.as_ref().is_some_and(|b| forgets_secrets(b, &env));
+    if biller_secret.is_some() || linkmoney_secret.is_some() || forget {
         secrets::probe()?;
     }
-    let builtin_name = app.builtin.name.clone();
-    let env = app.envs.upsert(input.env, &[builtin_name.as_str()])?;
-    if let Some(secret) = biller_secret {
+    // Old secrets go before the new URLs are saved: they are never sent to a
+    // server the person did not confirm them for.
+    if forget {
+        for service in [Service::Biller, Service::Linkmoney] {
+            let account = secrets::account(&env.id, service.slot());
+            if secrets::get(&account)?.is_some() {
+                secrets::delete(&account)?;
+                forgotten.push(service);
+            }
+        }
+    }
+    let env = app.envs.upsert(env, &[builtin_name.as_str()])?;
+    if let Some(secret) = &biller_secret {
         secrets::set(
             &secrets::account(&env.id, SecretSlot::BillerClientSecret),
-            &secret,
+            secret,
         )?;
     }
-    if let Some(secret) = linkmoney_secret {
+    if let Some(secret) = &linkmoney_secret {
         secrets::set(
             &secrets::account(&env.id, SecretSlot::LinkMoneyClientSecret),
-            &secret,
+            secret,
         )?;
     }
     // Changing the active environment rebuilds its session (and locks it again).
     if app.session().env.id == env.id {
         app.switch(&env.id)?;
     }
-    Ok(env)
+    let replaced = |s: &Service| match s {
+        Service::Biller => biller_secret.is_some(),
+        Service::Linkmoney => linkmoney_secret.is_some(),
+    };
+    Ok(SavedEnvironment {
+        env,
+        forgotten_secrets: forgotten.iter().copied().filter(|s| !replaced(s)).collect(),
+    })
+}
+
+/// Whether saving `after` over `before` changes where the environment's
+/// requests go, or what it is: its secrets were given for the old ones.
+pub fn forgets_secrets(before: &Environment, after: &Environment) -> bool {
+    before.biller_url != after.biller_url
+        || before.linkmoney_url != after.linkmoney_url
+        || before.kind != after.kind
+}
+
+/// A production environment's URLs, merchant ID and kind, and making a
+/// sandbox a production environment, need the environment's current name
+/// typed again, like unlocking writes does.
+pub fn check_typed_name(
+    before: &Environment,
+    after: &Environment,
+    typed: Option<&str>,
+) -> AppResult<()> {
+    let guarded_change = before.biller_url != after.biller_url
+        || before.linkmoney_url != after.linkmoney_url
+        || before.merchant_id != after.merchant_id
+        || before.kind != after.kind;
+    let needed = match (before.kind, after.kind) {
+        (EnvKind::Production, _) => guarded_change,
+        (EnvKind::Sandbox, kind) => kind == EnvKind::Production,
+    };
+    if !needed || typed.map(str::trim) == Some(before.name.as_str()) {
+        return Ok(());
+    }
+    let name = &before.name;
+    let message = if before.kind == EnvKind::Production {
+        format!("\"{name}\" is production: its URLs, merchant ID and kind are locked. Type its name (\"{name}\") in \"Confirm name\" to change them; nothing was saved.")
+    } else {
+        format!("Making \"{name}\" a production environment needs its name (\"{name}\") typed in \"Confirm name\"; nothing was saved.")
+    };
+    Err(AppError::new(ErrorCode::ProductionLocked, message))
+}
+
+/// BillerAPI's documented key prefixes: `bb_test_` is a sandbox secret,
+/// `bb_live_` a production one. A secret that says the opposite of its
+/// environment's kind is refused, so live money is never reached from an
+/// environment that looks like a sandbox. A secret with neither prefix is
+/// taken as it is.
+pub fn check_biller_secret_kind(kind: EnvKind, secret: &SecretString) -> AppResult<()> {
+    let secret = secret.expose();
+    match kind {
+        EnvKind::Sandbox if secret.starts_with("bb_live_") => Err(AppError::invalid(
+            "This BillerAPI client secret starts with bb_live_: it is a production secret and a sandbox environment refuses it. Save it in a production environment.",
+        )),
+        EnvKind::Production if secret.starts_with("bb_test_") => Err(AppError::invalid(
+            "This BillerAPI client secret starts with bb_test_: it is a sandbox secret and a production environment refuses it. Save it in a sandbox environment.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 pub fn delete(app: &App, id: &str) -> AppResult<()> {
@@ -271,7 +388,7 @@ fn clear_one_secret(app: &App, id: &str, service: Service) -> AppResult<()> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Service {
     Biller,
@@ -339,4 +456,224 @@ pub fn unlock(app: &App, typed: &str) -> AppResult<()> {
 
 pub fn lock(app: &App) {
     app.session().guard.lock();
+}
+
+/// A click or key press in the window: keeps a production unlock alive.
+pub fn note_activity(app: &App) {
+    app.session().guard.note_activity();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::builtin_environment;
+    use crate::journal::AuditFilter;
+
+    fn env(kind: EnvKind) -> Environment {
+        Environment {
+            id: "env_rules".into(),
+            name: "Prod EU".into(),
+            kind,
+            biller_url: "https://api.billerapi.com".into(),
+            linkmoney_url: "https://api.link.money".into(),
+            merchant_id: "m1".into(),
+            biller_client_id: "c1".into(),
+            linkmoney_client_id: "l1".into(),
+        }
+    }
+
+    #[test]
+    fn a_production_environments_urls_merchant_and_kind_need_its_name() {
+        let before = env(EnvKind::Production);
+        let changes: [fn(&mut Environment); 4] = [
+            |e| e.biller_url = "https://other.example".into(),
+            |e| e.linkmoney_url = "https://other.example".into(),
+            |e| e.merchant_id = "m2".into(),
+            |e| e.kind = EnvKind::Sandbox,
+        ];
+        for change in changes {
+            let mut after = before.clone();
+            change(&mut after);
+            let err = check_typed_name(&before, &after, None).unwrap_err();
+            assert_eq!(err.code, ErrorCode::ProductionLocked);
+            assert!(err.message.contains("Type its name"), "{}", err.message);
+            check_typed_name(&before, &after, Some("prod eu")).unwrap_err();
+            check_typed_name(&before, &after, Some(" Prod EU ")).unwrap();
+        }
+        // Its name, client IDs and secrets are not guarded.
+        let mut after = before.clone();
+        after.name = "Prod EU 2".into();
+        after.biller_client_id = "c2".into();
+        check_typed_name(&before, &after, None).unwrap();
+    }
+
+    #[test]
+    fn making_a_sandbox_production_needs_its_name() {
+        let before = Environment {
+            name: "Staging".into(),
+            ..env(EnvKind::Sandbox)
+        };
+        let mut after = before.clone();
+        after.biller_url = "https://other.example".into();
+        check_typed_name(&before, &after, None).unwrap();
+        after.kind = EnvKind::Production;
+        let err = check_typed_name(&before, &after, None).unwrap_err();
+        assert_eq!(err.code, ErrorCode::ProductionLocked);
+        check_typed_name(&before, &after, Some("Staging")).unwrap();
+    }
+
+    #[test]
+    fn a_new_url_or_kind_forgets_the_secrets() {
+        let before = env(EnvKind::Sandbox);
+        assert!(!forgets_secrets(&before, &before.clone()));
+        let mut after = before.clone();
+        after.merchant_id = "m2".into();
+        after.name = "Renamed".into();
+        assert!(!forgets_secrets(&before, &after));
+        after.linkmoney_url = "https://api.link-sandbox.money".into();
+        assert!(forgets_secrets(&before, &after));
+        let mut after = before.clone();
+        after.kind = EnvKind::Production;
+        assert!(forgets_secrets(&before, &after));
+    }
+
+    #[test]
+    fn biller_secrets_must_match_the_kind() {
+        let secret = |s: &str| SecretString::new(s);
+        let err = check_biller_secret_kind(EnvKind::Sandbox, &secret("bb_live_abc")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        assert!(err.message.contains("production secret"), "{}", err.message);
+        let err =
+            check_biller_secret_kind(EnvKind::Production, &secret("bb_test_abc")).unwrap_err();
+        assert!(err.message.contains("sandbox secret"), "{}", err.message);
+        assert!(!err.message.contains("abc"), "the secret is never echoed");
+        check_biller_secret_kind(EnvKind::Sandbox, &secret("bb_test_abc")).unwrap();
+        check_biller_secret_kind(EnvKind::Production, &secret("bb_live_abc")).unwrap();
+        check_biller_secret_kind(EnvKind::Production, &secret("no_prefix")).unwrap();
+    }
+
+    fn test_app(dir: &std::path::Path) -> App {
+        secrets::memory_store::use_memory_store();
+        let builtin = builtin_environment(
+            "Embedded sandbox",
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9",
+        );
+        App::open(dir.to_path_buf(), builtin, None).unwrap()
+    }
+
+    fn input(env: Environment, biller: Option<&str>, linkmoney: Option<&str>) -> EnvInput {
+        EnvInput {
+            env,
+            biller_client_secret: biller.map(str::to_string),
+            linkmoney_client_secret: linkmoney.map(str::to_string),
+            confirm_name: None,
+        }
+    }
+
+    fn stored(id: &str, slot: SecretSlot) -> Option<String> {
+        secrets::get(&secrets::account(id, slot))
+            .unwrap()
+            .map(|s| s.expose().to_string())
+    }
+
+    #[test]
+    fn saving_a_new_url_forgets_the_secrets_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = test_app(dir.path());
+        let new = Environment {
+            id: String::new(),
+            name: "Staging".into(),
+            ..env(EnvKind::Sandbox)
+        };
+        let saved = save(&app, input(new, Some("bb_test_one"), Some("lm_one"))).unwrap();
+        let id = saved.env.id.clone();
+        assert!(saved.forgotten_secrets.is_empty());
+        assert!(stored(&id, SecretSlot::BillerClientSecret).is_some());
+
+        // A new client ID keeps them; a new URL forgets both.
+        let mut edit = saved.env.clone();
+        edit.biller_client_id = "c2".into();
+        let saved = save(&app, input(edit, None, None)).unwrap();
+        assert!(saved.forgotten_secrets.is_empty());
+        let mut edit = saved.env.clone();
+        edit.biller_url = "https://sandbox.api.billerapi.com".into();
+        let saved = save(&app, input(edit, None, Some("lm_two"))).unwrap();
+        assert_eq!(saved.forgotten_secrets, vec![Service::Biller]);
+        assert_eq!(stored(&id, SecretSlot::BillerClientSecret), None);
+        assert_eq!(
+            stored(&id, SecretSlot::LinkMoneyClientSecret).as_deref(),
+            Some("lm_two"),
+            "a secret given with the new URL is kept"
+        );
+
+        let audit = app
+            .journal
+            .audit_page(&AuditFilter::default(), 0, 100)
+            .unwrap()
+            .unwrap();
+        let cleared = audit
+            .rows
+            .iter()
+            .filter(|r| r.action == audit::action::SECRET_CLEAR)
+            .count();
+        assert_eq!(cleared, 2, "each forgotten secret is in the audit log");
+    }
+
+    #[test]
+    fn a_refused_save_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = test_app(dir.path());
+        let new = Environment {
+            id: String::new(),
+            ..env(EnvKind::Production)
+        };
+        let saved = save(&app, input(new, Some("bb_live_one"), Some("lm_one"))).unwrap();
+        let id = saved.env.id.clone();
+
+        let mut edit = saved.env.clone();
+        edit.biller_url = "https://elsewhere.example".into();
+        let err = save(&app, input(edit.clone(), None, None)).unwrap_err();
+        assert_eq!(err.code, ErrorCode::ProductionLocked);
+        edit.biller_url = "http://elsewhere.example".into();
+        let err = save(
+            &app,
+            EnvInput {
+                confirm_name: Some("Prod EU".into()),
+                ..input(edit, None, None)
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        let err = save(&app, input(saved.env.clone(), Some("bb_test_two"), None)).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+
+        assert_eq!(app.envs.get(&id), Some(saved.env.clone()));
+        assert_eq!(
+            stored(&id, SecretSlot::BillerClientSecret).as_deref(),
+            Some("bb_live_one")
+        );
+        assert_eq!(
+            stored(&id, SecretSlot::LinkMoneyClientSecret).as_deref(),
+            Some("lm_one")
+        );
+
+        // With its name typed, the new URL is saved and the secrets forgotten.
+        let mut edit = saved.env.clone();
+        edit.biller_url = "https://elsewhere.example".into();
+        let saved = save(
+            &app,
+            EnvInput {
+                confirm_name: Some("Prod EU".into()),
+                ..input(edit, None, None)
+            },
+        )
+        .unwrap();
+        assert_eq!(saved.env.biller_url, "https://elsewhere.example");
+        assert_eq!(
+            saved.forgotten_secrets,
+            vec![Service::Biller, Service::Linkmoney]
+        );
+        assert_eq!(stored(&id, SecretSlot::BillerClientSecret), None);
+    }
 }

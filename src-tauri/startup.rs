@@ -107,6 +107,20 @@ pub fn spawn_refund_resolver(handle: AppHandle) {
     });
 }
 
+/// Locking the screen locks production writes again, and tells the window.
+pub fn relock_on_screen_lock(handle: AppHandle) {
+    use tauri::Emitter;
+    crate::screen_lock::watch(move |signal| {
+        let Some(app) = handle.try_state::<App>() else {
+            return;
+        };
+        let session = app.session();
+        session.guard.lock();
+        tracing::info!(signal, environment = %session.env.name, "screen locked: production writes locked");
+        let _ = handle.emit("writes-locked", ());
+    });
+}
+
 /// The main window, with the webview's own storage (remembered filters) under
 /// the data directory, so one data directory holds everything of one user.
 pub fn open_window(handle: &AppHandle, data_dir: &std::path::Path) -> tauri::Result<()> {

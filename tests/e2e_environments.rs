@@ -8,6 +8,8 @@ use support::webdriver::{e2e_enabled, App, WINDOW};
 
 const BILLER_SECRET: &str = "bb_test_RECOGNISABLE_s3cr3t_4242";
 const LINKMONEY_SECRET: &str = "lm_RECOGNISABLE_s3cr3t_9999";
+/// Typed into a sandbox and refused: it must never be stored either.
+const LIVE_SECRET: &str = "bb_live_RECOGNISABLE_l1ve_7777";
 
 /// Records every command's answer (and error) so the test can search them.
 const RECORD_ANSWERS: &str = r#"
@@ -49,6 +51,53 @@ async fn add_environment(app: &App, name: &str, kind: &str, url: &str) {
 
 fn card(name: &str) -> String {
     format!("[data-testid=env-card][data-name=\"{name}\"]")
+}
+
+/// Replaces what the open environment dialog's fields hold.
+async fn fill(app: &App, fields: &[(&str, &str)]) {
+    for (field, value) in fields {
+        let input = app.wait(&format!("[data-testid=env-{field}]")).await;
+        app.clear(&input).await;
+        app.type_into(&input, value).await;
+    }
+}
+
+async fn save_expecting_error(app: &App, contains: &str) -> String {
+    let ok = app.wait("[data-testid=confirm-ok]").await;
+    app.click(&ok).await;
+    let error = app
+        .wait_until("[data-testid=dialog-error]", |t| t.contains(contains))
+        .await;
+    app.text(&error).await
+}
+
+async fn open_edit(app: &App, name: &str) {
+    let edit = app
+        .wait(&format!("{} [data-testid=env-edit]", card(name)))
+        .await;
+    app.click(&edit).await;
+    app.wait("[data-testid=env-name]").await;
+}
+
+async fn cancel_dialog(app: &App) {
+    let cancel = app.wait("[data-testid=confirm-cancel]").await;
+    app.click(&cancel).await;
+    app.wait_js(
+        "the dialog closed",
+        "!document.querySelector('#dialog').open",
+    )
+    .await;
+}
+
+/// An https URL on a loopback port nothing listens on: production accepts
+/// only https, and this test never needs production to answer.
+fn closed_https_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("https://127.0.0.1:{port}")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -124,10 +173,48 @@ async fn environments_keyring_and_production_guard() {
         .await;
     app.screenshot("22-switched").await;
 
-    // A production-kind environment: red banner, read-only until unlocked.
+    // Production accepts only https:// URLs: an http:// one is refused and the
+    // reason shown; a sandbox BillerAPI secret (bb_test_) is refused there too.
     let nav = app.wait("[data-testid=nav-settings]").await;
     app.click(&nav).await;
-    add_environment(&app, "Prod Test", "production", &second.url()).await;
+    let add = app.wait("[data-testid=env-add]").await;
+    app.click(&add).await;
+    let plain = second.url();
+    fill(
+        &app,
+        &[
+            ("name", "Prod Test"),
+            ("billerUrl", &plain),
+            ("linkmoneyUrl", &plain),
+            ("merchantId", "merchant_sandbox"),
+            ("billerClientId", "client_sandbox"),
+            ("linkmoneyClientId", "lm_sandbox_client"),
+        ],
+    )
+    .await;
+    app.select_value("[data-testid=env-kind]", "production")
+        .await;
+    let shown = save_expecting_error(&app, "only https://").await;
+    assert!(shown.contains("production environment"), "{shown}");
+    app.screenshot("23-production-needs-https").await;
+    let prod_url = closed_https_url();
+    fill(
+        &app,
+        &[
+            ("billerUrl", &prod_url),
+            ("linkmoneyUrl", &prod_url),
+            ("billerClientSecret", BILLER_SECRET),
+        ],
+    )
+    .await;
+    save_expecting_error(&app, "sandbox secret").await;
+    let secret = app.wait("[data-testid=env-billerClientSecret]").await;
+    app.clear(&secret).await;
+    let ok = app.wait("[data-testid=confirm-ok]").await;
+    app.click(&ok).await;
+    app.wait(&card("Prod Test")).await;
+
+    // A production-kind environment: red banner, read-only until unlocked.
     let use_it = app
         .wait(&format!("{} [data-testid=env-use]", card("Prod Test")))
         .await;
@@ -136,17 +223,14 @@ async fn environments_keyring_and_production_guard() {
         .await;
     let nav = app.wait("[data-testid=nav-rtls]").await;
     app.click(&nav).await;
-    app.select_value("[data-testid=filter-status]", "PENDING")
-        .await;
-    app.wait_until("[data-testid=rtl-total]", |t| !t.ends_with("of 321"))
-        .await;
-    let row = app.wait("[data-testid=rtl-row]").await;
-    app.click(&row).await;
-    let cancel = app.wait("[data-testid=rtl-cancel]").await;
-    assert!(!app.enabled(&cancel).await, "production is locked");
     let new = app.wait("[data-testid=rtl-new]").await;
+    app.wait_js(
+        "new request disabled",
+        "document.querySelector('[data-testid=rtl-new]').disabled",
+    )
+    .await;
     assert!(!app.enabled(&new).await, "production is locked");
-    app.screenshot("23-production-locked").await;
+    app.screenshot("24-production-locked").await;
 
     // Unlock by typing the name; a wrong name is refused.
     let unlock = app.wait("[data-testid=prod-unlock]").await;
@@ -163,11 +247,11 @@ async fn environments_keyring_and_production_guard() {
     app.wait_until("[data-testid=prod-text]", |t| t.contains("unlocked"))
         .await;
     app.wait_js(
-        "cancel enabled",
-        "!document.querySelector('[data-testid=rtl-cancel]').disabled",
+        "new request enabled",
+        "!document.querySelector('[data-testid=rtl-new]').disabled",
     )
     .await;
-    app.screenshot("24-production-unlocked").await;
+    app.screenshot("25-production-unlocked").await;
 
     // Switching away and back locks it again.
     app.select_value("[data-testid=env-switch]", "embedded")
@@ -181,6 +265,61 @@ async fn environments_keyring_and_production_guard() {
         .await;
     app.wait_until("[data-testid=prod-text]", |t| t.contains("read-only"))
         .await;
+
+    // A production environment's URL is locked: changing it needs the
+    // environment's name typed again.
+    let nav = app.wait("[data-testid=nav-settings]").await;
+    app.click(&nav).await;
+    open_edit(&app, "Prod Test").await;
+    let moved = closed_https_url();
+    fill(&app, &[("billerUrl", &moved)]).await;
+    let shown = save_expecting_error(&app, "is production").await;
+    assert!(shown.contains("Type its name"), "{shown}");
+    app.screenshot("26-production-url-locked").await;
+    fill(&app, &[("confirmName", "Prod Test")]).await;
+    let ok = app.wait("[data-testid=confirm-ok]").await;
+    app.click(&ok).await;
+    app.wait_until(&format!("{} dd.mono", card("Prod Test")), |t| t == moved)
+        .await;
+
+    // A new URL forgets an environment's secrets: said before and after saving.
+    open_edit(&app, "Second sandbox").await;
+    let notice = app.find_all("[data-testid=env-forget-notice]").await;
+    assert!(!app.displayed(&notice[0]).await, "nothing changed yet");
+    let same_server = second.url().replace("127.0.0.1", "localhost");
+    fill(&app, &[("billerUrl", &same_server)]).await;
+    let notice = app.wait("[data-testid=env-forget-notice]").await;
+    assert!(app
+        .text(&notice)
+        .await
+        .contains("Saving forgets the saved secrets"));
+    app.screenshot("27-url-change-forgets-secrets").await;
+    let ok = app.wait("[data-testid=confirm-ok]").await;
+    app.click(&ok).await;
+    app.wait_until("[data-testid=toast]", |t| t.contains("forgotten"))
+        .await;
+    for state in ["biller-secret-state", "linkmoney-secret-state"] {
+        app.wait_until(
+            &format!("{} [data-testid={state}]", card("Second sandbox")),
+            |t| t == "not set",
+        )
+        .await;
+    }
+
+    // A production BillerAPI secret (bb_live_) is refused in a sandbox.
+    open_edit(&app, "Second sandbox").await;
+    fill(&app, &[("billerClientSecret", LIVE_SECRET)]).await;
+    let shown = save_expecting_error(&app, "production secret").await;
+    assert!(!shown.contains(LIVE_SECRET), "{shown}");
+    app.screenshot("28-live-secret-in-sandbox").await;
+    cancel_dialog(&app).await;
+    let state = app
+        .wait(&format!(
+            "{} [data-testid=biller-secret-state]",
+            card("Second sandbox")
+        ))
+        .await;
+    assert_eq!(app.text(&state).await, "not set");
 
     // Visit every view, then look for the secrets everywhere the app writes or shows.
     for view in [
@@ -202,7 +341,7 @@ async fn environments_keyring_and_production_guard() {
         .await;
     let shown = shown.as_str().unwrap_or_default();
     assert!(shown.len() > 1000, "the answers were recorded");
-    for secret in [BILLER_SECRET, LINKMONEY_SECRET] {
+    for secret in [BILLER_SECRET, LINKMONEY_SECRET, LIVE_SECRET] {
         assert!(
             !shown.contains(secret),
             "a secret reached the window or a command's answer"
@@ -212,7 +351,7 @@ async fn environments_keyring_and_production_guard() {
     app.quit().await;
     for entry in walk(&data_dir) {
         let bytes = std::fs::read(&entry).unwrap_or_default();
-        for secret in [BILLER_SECRET, LINKMONEY_SECRET] {
+        for secret in [BILLER_SECRET, LINKMONEY_SECRET, LIVE_SECRET] {
             assert!(
                 !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
                 "a secret was written to {}",

@@ -298,18 +298,22 @@ async fn every_write_is_in_the_audit_log() {
     assert_eq!(row.state, RefundState::Authorized);
 
     // An environment saved (no secret), switched to, locked, then unlocked.
+    // Production accepts only https; nothing is ever sent to it here.
+    let https_closed_url = closed_url().replacen("http://", "https://", 1);
     let prod = settings::save(
         &app,
         EnvInput {
             env: Environment {
                 id: String::new(),
-                ..environment(&closed_url(), EnvKind::Production)
+                ..environment(&https_closed_url, EnvKind::Production)
             },
             biller_client_secret: None,
             linkmoney_client_secret: None,
+            confirm_name: None,
         },
     )
-    .unwrap();
+    .unwrap()
+    .env;
     app.switch(&prod.id).unwrap();
     let locked = rtls::create(
         &app,
@@ -546,9 +550,11 @@ async fn webhook_secrets_live_in_the_keyring_only() {
             },
             biller_client_secret: None,
             linkmoney_client_secret: Some(secret.clone()),
+            confirm_name: None,
         },
     )
-    .unwrap();
+    .unwrap()
+    .env;
     settings::clear_secret(&app, &env.id, settings::Service::Linkmoney).unwrap();
     settings::delete(&app, &env.id).unwrap();
 

@@ -2,9 +2,8 @@ use tauri::{AppHandle, State};
 
 use super::on_blocking_thread;
 use crate::app::App;
-use crate::environments::Environment;
 use crate::error::AppResult;
-use crate::settings::{self, EnvInput, Service, SettingsView};
+use crate::settings::{self, EnvInput, SavedEnvironment, Service, SettingsView};
 
 #[tauri::command]
 pub async fn settings_view(handle: AppHandle) -> AppResult<SettingsView> {
@@ -12,7 +11,7 @@ pub async fn settings_view(handle: AppHandle) -> AppResult<SettingsView> {
 }
 
 #[tauri::command]
-pub async fn save_environment(handle: AppHandle, input: EnvInput) -> AppResult<Environment> {
+pub async fn save_environment(handle: AppHandle, input: EnvInput) -> AppResult<SavedEnvironment> {
     on_blocking_thread(handle, move |app| settings::save(app, input)).await
 }
 
@@ -45,4 +44,11 @@ pub async fn unlock_writes(handle: AppHandle, typed: String) -> AppResult<()> {
 #[tauri::command]
 pub fn lock_writes(app: State<'_, App>) {
     settings::lock(&app)
+}
+
+/// A click or key press in the window (the window sends at most one every
+/// 30 seconds): the person's action keeps a production unlock alive.
+#[tauri::command]
+pub fn note_activity(app: State<'_, App>) {
+    settings::note_activity(&app)
 }

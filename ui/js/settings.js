@@ -68,11 +68,12 @@ function card(env) {
 }
 
 async function editEnv(env) {
+  // "Add environment" can be clicked before the view's first answer came.
+  if (!view) await load();
+  if (!view) return;
   const input = (name, value, attrs = {}) => h("input", { type: "text", name, value: value || "", autocomplete: "off", spellcheck: "false", testid: `env-${name}`, ...attrs });
-  const secretInput = (name, state) => input(name, "", {
-    type: "password",
-    placeholder: state?.set ? `set, ends in …${state.hint} — leave empty to keep` : "not set",
-  });
+  const keptText = (state) => state?.set ? `set, ends in …${state.hint} — leave empty to keep` : "not set";
+  const secretInput = (name, state) => input(name, "", { type: "password", placeholder: keptText(state) });
   const f = {
     name: input("name", env?.name),
     kind: h("select", { testid: "env-kind" }, h("option", { value: "sandbox" }, "Sandbox"), h("option", { value: "production" }, "Production")),
@@ -85,12 +86,34 @@ async function editEnv(env) {
     linkmoneyClientSecret: secretInput("linkmoneyClientSecret", env?.linkmoneySecret),
   };
   f.kind.value = env?.kind || "sandbox";
+  f.confirmName = input("confirmName", "", { placeholder: env?.name });
+
+  // What the core will ask for, said before saving (the core decides).
+  const hasSecrets = !!(env && (env.billerSecret.set || env.linkmoneySecret.set));
+  const forgetNotice = h("div", { class: "banner notice wide", testid: "env-forget-notice", hidden: true },
+    h("span", { class: "banner-text" }, "Saving forgets the saved secrets; enter them again. A new URL or kind never receives secrets given for the old one."));
+  const confirmLabel = h("label", { class: "wide", hidden: true },
+    `Confirm name — type “${env?.name ?? ""}” to change a production environment's URLs, merchant ID or kind`, f.confirmName);
+  const bare = (url) => url.trim().replace(/\/+$/, "");
+  const update = () => {
+    if (!env) return;
+    const moved = bare(f.billerUrl.value) !== env.billerUrl || bare(f.linkmoneyUrl.value) !== env.linkmoneyUrl || f.kind.value !== env.kind;
+    forgetNotice.hidden = !(hasSecrets && moved);
+    for (const [el, state] of [[f.billerClientSecret, env.billerSecret], [f.linkmoneyClientSecret, env.linkmoneySecret]]) {
+      el.placeholder = moved && state.set ? "forgotten on saving — enter it again" : keptText(state);
+    }
+    confirmLabel.hidden = env.kind !== "production" && f.kind.value !== "production";
+  };
+  for (const el of Object.values(f)) { el.addEventListener("input", update); el.addEventListener("change", update); }
+  update();
+
   const presets = h("div", { class: "presets" }, "Presets:",
     view.presets.map((p) => h("button", { class: "small", type: "button", testid: "env-preset", onclick: () => {
       f.kind.value = p.kind;
       f.billerUrl.value = p.billerUrl;
       f.linkmoneyUrl.value = p.linkmoneyUrl;
       if (!f.name.value) f.name.value = p.name;
+      update();
     } }, p.name)));
   const label = (text, el, wide) => h("label", { class: wide ? "wide" : "" }, text, el);
   const dialog = $("#dialog");
@@ -104,18 +127,24 @@ async function editEnv(env) {
       label("Link Money base URL", f.linkmoneyUrl, true),
       label("Link Money merchant ID", f.merchantId, true),
       label("Link Money client ID", f.linkmoneyClientId), label("Link Money client secret", f.linkmoneyClientSecret),
-    ), h("p", {}, "Secrets are stored only in the system keyring and are never shown again.")],
+      forgetNotice, confirmLabel,
+    ), h("p", {}, "Secrets are stored only in the system keyring and are never shown again. A production environment accepts only https:// URLs and refuses bb_test_ (sandbox) BillerAPI secrets; a sandbox refuses bb_live_ (production) ones.")],
     okLabel: "Save",
     onOk: () => call("save_environment", { input: {
       id: env?.id || "", name: f.name.value, kind: f.kind.value,
       billerUrl: f.billerUrl.value, linkmoneyUrl: f.linkmoneyUrl.value, merchantId: f.merchantId.value,
       billerClientId: f.billerClientId.value, linkmoneyClientId: f.linkmoneyClientId.value,
       billerClientSecret: f.billerClientSecret.value || null, linkmoneyClientSecret: f.linkmoneyClientSecret.value || null,
+      confirmName: f.confirmName.value || null,
     } }),
   });
   dialog.classList.remove("wide");
   if (saved) {
-    toast(`Saved ${saved.name}`);
+    const names = { biller: "BillerAPI", linkmoney: "Link Money" };
+    const forgotten = saved.forgottenSecrets.map((s) => names[s]);
+    toast(forgotten.length
+      ? `Saved ${saved.name}. Its ${forgotten.join(" and ")} secret${forgotten.length > 1 ? "s were" : " was"} forgotten because a URL or the kind changed; enter ${forgotten.length > 1 ? "them" : "it"} again.`
+      : `Saved ${saved.name}`);
     await shell.reloadEnvironments();
     load();
   }

@@ -1,7 +1,7 @@
 // The window around the views: environment banner and switcher, the
 // production lock, connection state, "Work offline" and start-up notices.
 
-import { call } from "./api.js";
+import { call, listen } from "./api.js";
 import { h, clear, $ } from "./dom.js";
 import { clock } from "./format.js";
 import { showError, openDialog, toast } from "./ui.js";
@@ -30,8 +30,32 @@ export const shell = {
       close.addEventListener("click", () => el.remove());
       $("#notices").append(el);
     }
-    // A production unlock ends after 15 idle minutes: keep the banner honest.
-    setInterval(() => this.info?.environment.kind === "production" && this.reload(), 30000);
+    // A production unlock ends after 15 minutes without the person's action,
+    // on a suspend or when the screen locks: keep the banner honest. These
+    // polls are not the person's action and never keep it alive.
+    const production = () => this.info?.environment.kind === "production";
+    setInterval(() => production() && this.reload(), 30000);
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden && production()) this.reload().then(() => onChange());
+    });
+    listen("writes-locked", async () => {
+      if (!production()) return;
+      await this.reload();
+      onChange();
+      toast("The screen was locked: production writes are locked again");
+    }).catch(() => {});
+    // The person's clicks and key presses are what keep an unlock alive; the
+    // core hears of them at most once every 30 seconds.
+    let noted = -Infinity;
+    const noteActivity = () => {
+      if (!production() || !this.info.writable) return;
+      const now = performance.now();
+      if (now - noted < 30000) return;
+      noted = now;
+      call("note_activity").catch(() => {});
+    };
+    window.addEventListener("pointerdown", noteActivity, true);
+    window.addEventListener("keydown", noteActivity, true);
   },
 
   async reload() {
@@ -61,7 +85,7 @@ export const shell = {
     prod.hidden = !production;
     prod.classList.toggle("unlocked", production && this.info.writable);
     $("#prod-text").textContent = this.info.writable
-      ? `PRODUCTION — ${env.name} — writes unlocked for this session (locks after 15 idle minutes)`
+      ? `PRODUCTION — ${env.name} — writes unlocked (locks again after 15 minutes without a click or key press, on sleep or screen lock)`
       : `PRODUCTION — ${env.name} — read-only`;
     $("#prod-unlock").hidden = this.info.writable;
     $("#prod-lock").hidden = !this.info.writable;
