@@ -85,7 +85,7 @@ pub async fn record_write<T>(
 pub async fn page(app: &App, filter: AuditFilter, offset: u32, limit: u32) -> AppResult<AuditPage> {
     let journal = app.journal.clone();
     let limit = limit.clamp(1, 500);
-    blocking(move || journal.audit_page(&filter, offset, limit)?).await
+    blocking(move || Ok(journal.audit_page(&filter, offset, limit)?)).await
 }
 
 pub async fn facets(app: &App) -> AppResult<AuditFacets> {
@@ -103,7 +103,7 @@ pub async fn export_csv(
     let journal = app.journal.clone();
     let exported = blocking(move || {
         export::write_export(&target, export::AUDIT_STEM, |out| {
-            journal.export_audit_csv(&filter, out)?
+            Ok(journal.export_audit_csv(&filter, out)?)
         })
     })
     .await?;

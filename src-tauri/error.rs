@@ -2,8 +2,7 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     /// The service could not be reached (connection refused, DNS, reset).
     Offline,
@@ -29,6 +28,9 @@ pub enum ErrorCode {
     KeyringUnavailable,
     /// The local cache could not be read or written.
     Cache,
+    /// A local SQLite file is busy or locked by another connection for longer
+    /// than the busy timeout: try again in a moment.
+    Busy,
     /// A write was refused because the production environment is locked.
     ProductionLocked,
     /// A write was refused because the app is offline (writes are never queued).
@@ -37,6 +39,46 @@ pub enum ErrorCode {
     /// this one neither sends nor resolves refunds.
     JournalInUse,
     Internal,
+}
+
+impl ErrorCode {
+    /// The stable code as the UI, the audit log and the journal see it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Offline => "offline",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::BadResponse => "bad_response",
+            ErrorCode::Tls => "tls",
+            ErrorCode::KeyringUnavailable => "keyring_unavailable",
+            ErrorCode::Cache => "cache",
+            ErrorCode::Busy => "busy",
+            ErrorCode::ProductionLocked => "production_locked",
+            ErrorCode::OfflineWrite => "offline_write",
+            ErrorCode::JournalInUse => "journal_in_use",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Whether a SQLite error is "the file is busy or locked" (after the busy timeout).
+pub fn sqlite_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -76,3 +118,21 @@ impl AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_their_strings() {
+        for code in [
+            ErrorCode::NotFound,
+            ErrorCode::Busy,
+            ErrorCode::JournalInUse,
+            ErrorCode::OfflineWrite,
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+        assert_eq!(ErrorCode::ProductionLocked.as_str(), "production_locked");
+    }
+}

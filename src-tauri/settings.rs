@@ -610,7 +610,6 @@ mod tests {
         let audit = app
             .journal
             .audit_page(&AuditFilter::default(), 0, 100)
-            .unwrap()
             .unwrap();
         let cleared = audit
             .rows

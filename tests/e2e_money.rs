@@ -271,7 +271,6 @@ async fn an_unresolved_refund_is_shown_and_resolved_after_a_restart() {
         };
         journal
             .begin_sending(&key, &target, &sending, paid)
-            .unwrap()
             .unwrap();
         journal.start_attempt(&key).unwrap();
         key

@@ -158,7 +158,6 @@ async fn a_refund_is_checked_before_it_is_sent_and_sent_once() {
             0,
             100,
         )
-        .unwrap()
         .unwrap();
     assert_eq!(audit.total as usize, cases.len() + 3);
     let ok: Vec<_> = audit.rows.iter().filter(|r| r.outcome == "ok").collect();
@@ -274,7 +273,6 @@ async fn a_refund_link_money_refuses_is_kept_as_it_came() {
     let audit = ctx
         .journal
         .audit_page(&AuditFilter::default(), 0, 10)
-        .unwrap()
         .unwrap();
     assert_eq!(audit.rows[0].outcome, "error");
     assert!(audit.rows[0]
@@ -478,7 +476,6 @@ async fn a_refund_killed_mid_flight_is_resolved_with_its_key() {
                 0,
                 10,
             )
-            .unwrap()
             .unwrap();
         assert_eq!(audit.total, 1);
 
@@ -776,7 +773,6 @@ async fn two_processes_on_one_data_folder_never_both_send() {
     };
     ctx.journal
         .begin_sending(&dialog.request_key, &target, &sending, dialog.payment_cents)
-        .unwrap()
         .unwrap();
     let before = transaction_ids(&url).await;
 
@@ -835,7 +831,6 @@ async fn a_refund_is_never_resent_to_an_edited_environment() {
     };
     ctx.journal
         .begin_sending(&dialog.request_key, &target, &sending, dialog.payment_cents)
-        .unwrap()
         .unwrap();
     let before = (
         transaction_ids(&confirmed.url()).await,

@@ -42,7 +42,13 @@ pub enum CacheError {
 
 impl From<CacheError> for AppError {
     fn from(e: CacheError) -> Self {
-        AppError::new(ErrorCode::Cache, format!("Local cache: {e}"))
+        match e {
+            CacheError::Sqlite(e) if crate::error::sqlite_busy(&e) => AppError::new(
+                ErrorCode::Busy,
+                format!("The local cache is busy in another window or process ({e}); try again in a moment"),
+            ),
+            e => AppError::new(ErrorCode::Cache, format!("Local cache: {e}")),
+        }
     }
 }
 

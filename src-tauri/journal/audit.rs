@@ -24,10 +24,7 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn from_error(e: &AppError) -> Self {
-        let code = serde_json::to_value(e.code)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_else(|| "internal".to_string());
+        let code = e.code.as_str().to_string();
         Outcome::Error {
             code,
             message: e.message.clone(),
@@ -190,11 +187,8 @@ impl Journal {
         filter: &AuditFilter,
         offset: u32,
         limit: u32,
-    ) -> Result<Result<AuditPage, AppError>, JournalError> {
-        let b = match bind(filter) {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(e)),
-        };
+    ) -> Result<AuditPage, JournalError> {
+        let b = bind(filter).map_err(JournalError::Refused)?;
         let conn = self.conn()?;
         let total: u64 = conn.query_row(
             &format!("SELECT COUNT(*) FROM audit_log WHERE {WHERE}"),
@@ -210,7 +204,7 @@ impl Journal {
                 from_row,
             )?
             .collect::<Result<_, _>>()?;
-        Ok(Ok(AuditPage { rows, total }))
+        Ok(AuditPage { rows, total })
     }
 
     pub fn audit_facets(&self) -> Result<AuditFacets, JournalError> {
@@ -240,11 +234,8 @@ impl Journal {
         &self,
         filter: &AuditFilter,
         out: &mut impl Write,
-    ) -> Result<Result<u64, AppError>, JournalError> {
-        let b = match bind(filter) {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(e)),
-        };
+    ) -> Result<u64, JournalError> {
+        let b = bind(filter).map_err(JournalError::Refused)?;
         write_line(
             out,
             [
@@ -287,7 +278,7 @@ impl Journal {
             n += 1;
         }
         out.flush()?;
-        Ok(Ok(n))
+        Ok(n)
     }
 }
 
@@ -353,10 +344,7 @@ mod tests {
             Outcome::from_error(&AppError::new(ErrorCode::ProductionLocked, "locked")),
         ))
         .unwrap();
-        let all = j
-            .audit_page(&AuditFilter::default(), 0, 50)
-            .unwrap()
-            .unwrap();
+        let all = j.audit_page(&AuditFilter::default(), 0, 50).unwrap();
         assert_eq!(all.total, 2);
         assert_eq!(all.rows[0].action, "rtl.cancel");
         assert_eq!(all.rows[0].error_code.as_deref(), Some("production_locked"));
@@ -364,30 +352,33 @@ mod tests {
             action: Some("refund".into()),
             ..Default::default()
         };
-        let page = j.audit_page(&only, 0, 50).unwrap().unwrap();
+        let page = j.audit_page(&only, 0, 50).unwrap();
         assert_eq!(page.total, 1);
         assert_eq!(page.rows[0].fields["amount"], "1.00");
         let by_env = AuditFilter {
             env_id: Some("b".into()),
             ..Default::default()
         };
-        assert_eq!(j.audit_page(&by_env, 0, 50).unwrap().unwrap().total, 1);
+        assert_eq!(j.audit_page(&by_env, 0, 50).unwrap().total, 1);
         let future = AuditFilter {
             from: Some("2999-01-01T00:00:00+02:00".into()),
             ..Default::default()
         };
-        assert_eq!(j.audit_page(&future, 0, 50).unwrap().unwrap().total, 0);
+        assert_eq!(j.audit_page(&future, 0, 50).unwrap().total, 0);
         let past = AuditFilter {
             to: Some("2000-01-01T00:00:00Z".into()),
             ..Default::default()
         };
-        assert_eq!(j.audit_page(&past, 0, 50).unwrap().unwrap().total, 0);
+        assert_eq!(j.audit_page(&past, 0, 50).unwrap().total, 0);
         let bad = AuditFilter {
             from: Some("yesterday".into()),
             ..Default::default()
         };
         assert_eq!(
-            j.audit_page(&bad, 0, 50).unwrap().unwrap_err().code,
+            j.audit_page(&bad, 0, 50)
+                .map_err(AppError::from)
+                .unwrap_err()
+                .code,
             ErrorCode::InvalidInput
         );
         let facets = j.audit_facets().unwrap();
@@ -397,7 +388,6 @@ mod tests {
         let mut csv = Vec::new();
         assert_eq!(
             j.export_audit_csv(&AuditFilter::default(), &mut csv)
-                .unwrap()
                 .unwrap(),
             2
         );

@@ -44,11 +44,22 @@ pub enum JournalError {
     Data(String),
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    /// Refused for a reason the person should read as it is (a refund above
+    /// its cap, a filter that is not valid): nothing was written.
+    #[error("{0}")]
+    Refused(AppError),
 }
 
 impl From<JournalError> for AppError {
     fn from(e: JournalError) -> Self {
-        AppError::new(ErrorCode::Internal, format!("Journal: {e}"))
+        match e {
+            JournalError::Refused(e) => e,
+            JournalError::Sqlite(e) if crate::error::sqlite_busy(&e) => AppError::new(
+                ErrorCode::Busy,
+                format!("The refund journal is busy in another window or process ({e}); try again in a moment"),
+            ),
+            e => AppError::new(ErrorCode::Internal, format!("Journal: {e}")),
+        }
     }
 }
 

@@ -107,17 +107,17 @@ impl Journal {
         target: &Target,
         sending: &Sending,
         payment_cents: i64,
-    ) -> Result<Result<RefundRow, AppError>, JournalError> {
+    ) -> Result<RefundRow, JournalError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let Some(row) = read(&tx, key)? else {
-            return Ok(Err(AppError::new(
+            return Err(JournalError::Refused(AppError::new(
                 ErrorCode::NotFound,
                 "This refund is not in the journal; open the refund dialog again",
             )));
         };
         if row.state != RefundState::Draft {
-            return Ok(Err(AppError::new(
+            return Err(JournalError::Refused(AppError::new(
                 ErrorCode::Conflict,
                 format!(
                     "This refund was already submitted (it is {}); it is never sent twice",
@@ -126,11 +126,14 @@ impl Journal {
             )));
         }
         if let Some(why) = target_mismatch(&row, target) {
-            return Ok(Err(AppError::new(ErrorCode::Conflict, why)));
+            return Err(JournalError::Refused(AppError::new(
+                ErrorCode::Conflict,
+                why,
+            )));
         }
         let (Some(transaction_id), Some(opened_cents)) = (&row.transaction_id, row.payment_cents)
         else {
-            return Ok(Err(AppError::new(
+            return Err(JournalError::Refused(AppError::new(
                 ErrorCode::Conflict,
                 "This refund names no payment; open it again from the payment. Nothing was sent.",
             )));
@@ -153,7 +156,7 @@ impl Journal {
         let already = refunded_in(&tx, &draft, key)?;
         let left = (paid - already.total()).max(0);
         if sending.amount_cents > left {
-            return Ok(Err(AppError::invalid(format!(
+            return Err(JournalError::Refused(AppError::invalid(format!(
                 "The amount is more than is left to refund of this payment: at most {} ({} paid, {} already refunded). Nothing was sent.",
                 dollars(left),
                 dollars(paid),
@@ -175,7 +178,7 @@ impl Journal {
         )?;
         let row = read(&tx, key)?.ok_or_else(|| conflict("the refund vanished"))?;
         tx.commit()?;
-        Ok(Ok(row))
+        Ok(row)
     }
 
     /// What counts against the payment of `d` now, `except_key` left out.
@@ -459,15 +462,12 @@ mod tests {
         let (_d, j) = journal();
         let k = j.insert_draft(&draft("c", "t", 500)).unwrap().request_key;
         assert_eq!(k, refund_request_key("m", "t", 1));
-        let row = j
-            .begin_sending(&k, &target(), &sending(100), 500)
-            .unwrap()
-            .unwrap();
+        let row = j.begin_sending(&k, &target(), &sending(100), 500).unwrap();
         assert_eq!(row.state, RefundState::Sending);
         assert_eq!(row.refund_number, Some(1));
         let again = j
             .begin_sending(&k, &target(), &sending(100), 500)
-            .unwrap()
+            .map_err(AppError::from)
             .unwrap_err();
         assert_eq!(again.code, ErrorCode::Conflict);
         assert_eq!(j.start_attempt(&k).unwrap(), 1);
@@ -514,13 +514,13 @@ mod tests {
         ] {
             let err = j
                 .begin_sending(&k, &other, &sending(1), 500)
-                .unwrap()
+                .map_err(AppError::from)
                 .unwrap_err();
             assert_eq!(err.code, ErrorCode::Conflict, "{other:?}");
         }
         let err = j
             .begin_sending("nope", &target(), &sending(1), 500)
-            .unwrap()
+            .map_err(AppError::from)
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::NotFound);
     }
@@ -545,7 +545,6 @@ mod tests {
         );
         // A number that was submitted is never reused, whatever its outcome.
         j.begin_sending(&again.request_key, &target(), &sending(1), 500)
-            .unwrap()
             .unwrap();
         j.settle(
             &again.request_key,
@@ -580,7 +579,6 @@ mod tests {
                 .unwrap()
                 .request_key;
             j.begin_sending(&key, &target(), &sending(1000), 10_000)
-                .unwrap()
                 .unwrap();
             match state {
                 RefundState::Unresolved => j.mark_unresolved(&key, "timeout").unwrap(),
@@ -603,17 +601,15 @@ mod tests {
         assert_eq!(next.refunded.of_payment, 3000);
         let err = j
             .begin_sending(&next.request_key, &target(), &sending(1001), 4000)
-            .unwrap()
+            .map_err(AppError::from)
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput);
         assert!(err.message.contains("$10.00"), "{}", err.message);
         // The payment re-read for less than when the dialog opened: the lesser counts.
         assert!(j
             .begin_sending(&next.request_key, &target(), &sending(1000), 3500)
-            .unwrap()
             .is_err());
         j.begin_sending(&next.request_key, &target(), &sending(1000), 4000)
-            .unwrap()
             .unwrap();
         assert_eq!(j.open_refunds().unwrap().len(), 2);
         assert_eq!(j.refunds_of_payment("env", "m", "t1").unwrap().len(), 7);
@@ -635,7 +631,6 @@ mod tests {
         assert_eq!(d.refunded.unbound, 700);
         assert!(j
             .begin_sending(&d.request_key, &target(), &sending(301), 1000)
-            .unwrap()
             .is_err());
         assert_eq!(
             j.refund(&d.request_key).unwrap().unwrap().cap_cents,
@@ -648,10 +643,7 @@ mod tests {
         let (_d, j) = journal();
         let k = j.insert_draft(&draft("c", "t", 5)).unwrap().request_key;
         assert!(j.discard(&k).unwrap());
-        assert!(j
-            .begin_sending(&k, &target(), &sending(1), 5)
-            .unwrap()
-            .is_err());
+        assert!(j.begin_sending(&k, &target(), &sending(1), 5).is_err());
         assert!(j.list_refunds(None, 10).unwrap().is_empty());
     }
 }

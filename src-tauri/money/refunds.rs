@@ -511,7 +511,7 @@ async fn submit_row(
     let sending_row = journal_call(&ctx.journal, move |j| {
         j.begin_sending(&k, &target, &sending, paid_now)
     })
-    .await??;
+    .await?;
     sender::send(&ctx.journal, client, &sending_row, ctx.policy).await
 }
 

@@ -218,10 +218,7 @@ fn record(
 }
 
 fn error_code(e: &AppError) -> String {
-    serde_json::to_value(e.code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "internal".into())
+    e.code.as_str().to_string()
 }
 
 /// The audit entry of a refund's outcome.
