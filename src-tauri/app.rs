@@ -153,7 +153,9 @@ pub fn builtin_session(http: &reqwest::Client, env: &Environment) -> Session {
     )
 }
 
-/// Runs blocking cache work off the async runtime.
+/// Runs blocking work (SQLite, the keyring over D-Bus, the settings file) on
+/// a blocking thread: never on the window's main thread or the async workers.
+/// The one way Linkdesk does this: `blocking(move || Ok(cache.x()?))`.
 pub async fn blocking<T, F>(f: F) -> AppResult<T>
 where
     T: Send + 'static,

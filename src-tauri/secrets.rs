@@ -6,7 +6,7 @@
 //! deliberately no plaintext fallback.
 //!
 //! Every call blocks (D-Bus round trips on Linux): async code calls these from
-//! `tokio::task::spawn_blocking`.
+//! `app::blocking`.
 
 use std::fmt;
 

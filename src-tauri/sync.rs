@@ -29,8 +29,9 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::app::blocking;
 use crate::biller::{BillerClient, RequestToLink, RtlFilter, RtlPage, MAX_LIMIT};
-use crate::cache::{Cache, CacheError, SyncState};
+use crate::cache::{Cache, SyncState};
 use crate::error::{AppError, AppResult, ErrorCode};
 
 #[derive(Debug, Clone, Copy)]
@@ -260,7 +261,7 @@ impl Run<'_> {
     async fn load_state(&self) -> AppResult<SyncState> {
         let cache = self.cache.clone();
         let env = self.env.clone();
-        let saved = blocking(move || cache.sync_state(&env)).await?;
+        let saved = blocking(move || Ok(cache.sync_state(&env)?)).await?;
         let mut state = saved.unwrap_or_default();
         let resumable = SyncPhase::parse(&state.phase).is_some_and(|p| p != SyncPhase::Done);
         if !resumable {
@@ -288,7 +289,7 @@ impl Run<'_> {
             Ok(billers) => {
                 let cache = self.cache.clone();
                 let env = self.env.clone();
-                if let Err(e) = blocking(move || cache.upsert_billers(&env, &billers)).await {
+                if let Err(e) = blocking(move || Ok(cache.upsert_billers(&env, &billers)?)).await {
                     tracing::warn!(error = %e, "could not cache billers during sync");
                 }
             }
@@ -371,7 +372,7 @@ impl Run<'_> {
         let before = state.refresh_started_at.unwrap_or(i64::MAX);
         let cache = self.cache.clone();
         let env = self.env.clone();
-        let ids = blocking(move || cache.open_rtls_fetched_before(&env, before)).await?;
+        let ids = blocking(move || Ok(cache.open_rtls_fetched_before(&env, before)?)).await?;
         let total = ids.len() as u64;
         for (done, id) in ids.iter().enumerate() {
             let client = self.client;
@@ -386,7 +387,7 @@ impl Run<'_> {
                 let items = vec![rtl];
                 let cache = self.cache.clone();
                 let env = self.env.clone();
-                blocking(move || cache.upsert_rtls(&env, &items)).await?;
+                blocking(move || Ok(cache.upsert_rtls(&env, &items)?)).await?;
                 self.outcome.records_upserted += 1;
             }
             state.records_total = total;
@@ -466,7 +467,7 @@ impl Run<'_> {
         let ids: Vec<String> = items.iter().map(|r| r.id.clone()).collect();
         let cache = self.cache.clone();
         let env = self.env.clone();
-        let cached = blocking(move || cache.rtl_updated_ats(&env, &ids)).await?;
+        let cached = blocking(move || Ok(cache.rtl_updated_ats(&env, &ids)?)).await?;
         Ok(items
             .iter()
             .all(|r| cached.get(&r.id).is_some_and(|u| *u == r.updated_at)))
@@ -476,7 +477,7 @@ impl Run<'_> {
         let items = page.items.clone();
         let cache = self.cache.clone();
         let env = self.env.clone();
-        blocking(move || cache.upsert_rtls(&env, &items)).await?;
+        blocking(move || Ok(cache.upsert_rtls(&env, &items)?)).await?;
         self.outcome.pages_fetched += 1;
         self.outcome.records_upserted += page.items.len() as u64;
         Ok(())
@@ -486,7 +487,7 @@ impl Run<'_> {
         let cache = self.cache.clone();
         let env = self.env.clone();
         let state = state.clone();
-        blocking(move || cache.save_sync_state(&env, &state)).await
+        blocking(move || Ok(cache.save_sync_state(&env, &state)?)).await
     }
 
     fn progress(&self, phase: SyncPhase, pages_done: u32, state: &SyncState) -> SyncProgress {
@@ -533,13 +534,4 @@ fn pages_for(total: u64, limit: u32) -> u32 {
 
 fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, CacheError> + Send + 'static,
-) -> AppResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::internal(format!("A cache task failed: {e}")))?
-        .map_err(AppError::from)
 }

@@ -112,7 +112,7 @@ impl RecordKind {
 }
 
 /// Cheap to clone; safe to share between threads. Every method blocks: async
-/// callers use `tokio::task::spawn_blocking`.
+/// callers use `app::blocking`.
 #[derive(Clone)]
 pub struct Cache {
     inner: Arc<Inner>,

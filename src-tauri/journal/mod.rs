@@ -63,7 +63,7 @@ impl From<JournalError> for AppError {
     }
 }
 
-/// Cheap to clone; every method blocks (async callers use `spawn_blocking`).
+/// Cheap to clone; every method blocks (async callers use `app::blocking`).
 #[derive(Clone)]
 pub struct Journal {
     inner: Arc<Inner>,

@@ -118,14 +118,6 @@ pub struct PaymentChoice {
     pub refusal: Option<String>,
 }
 
-async fn journal_call<T: Send + 'static>(
-    journal: &Journal,
-    f: impl FnOnce(&Journal) -> Result<T, crate::journal::JournalError> + Send + 'static,
-) -> AppResult<T> {
-    let j = journal.clone();
-    blocking(move || f(&j).map_err(AppError::from)).await
-}
-
 fn refused(message: impl Into<String>) -> AppError {
     AppError::new(ErrorCode::Conflict, message)
 }
@@ -280,15 +272,15 @@ pub async fn open(
         linkmoney_url: lm.base_url().to_string(),
         merchant_id: lm.merchant_id().to_string(),
     };
-    let (drafted, threshold) = journal_call(&ctx.journal, move |j| {
-        Ok((j.insert_draft(&draft)?, j.threshold_cents()?))
-    })
-    .await?;
+    let j = ctx.journal.clone();
+    let (drafted, threshold) =
+        blocking(move || Ok((j.insert_draft(&draft)?, j.threshold_cents()?))).await?;
     let refunded = drafted.refunded.total();
     let cap_cents = (paid - refunded).max(0);
     if cap_cents == 0 {
         let key = drafted.request_key.clone();
-        journal_call(&ctx.journal, move |j| j.discard(&key)).await?;
+        let j = ctx.journal.clone();
+        blocking(move || Ok(j.discard(&key)?)).await?;
         return Err(refused(format!(
             "Nothing is left to refund of this payment: {} paid, {} already refunded. Nothing was sent.",
             dollars(paid),
@@ -381,11 +373,10 @@ pub async fn refresh_statuses(ctx: &RefundContext, rows: &[RefundRow]) -> usize 
             continue;
         };
         let key = row.request_key.clone();
-        if journal_call(&ctx.journal, move |j| {
-            j.update_service_status(&key, &status)
-        })
-        .await
-        .unwrap_or(false)
+        let j = ctx.journal.clone();
+        if blocking(move || Ok(j.update_service_status(&key, &status)?))
+            .await
+            .unwrap_or(false)
         {
             changed += 1;
         }
@@ -399,11 +390,8 @@ async fn refresh_refunds_of_payment(ctx: &RefundContext, payment_id: &str) {
         ctx.session.env.merchant_id.clone(),
         payment_id.to_string(),
     );
-    if let Ok(rows) = journal_call(&ctx.journal, move |j| {
-        j.refunds_of_payment(&env, &merchant, &id)
-    })
-    .await
-    {
+    let j = ctx.journal.clone();
+    if let Ok(rows) = blocking(move || Ok(j.refunds_of_payment(&env, &merchant, &id)?)).await {
         refresh_statuses(ctx, &rows).await;
     }
 }
@@ -421,10 +409,8 @@ pub async fn submit(ctx: &RefundContext, input: RefundInput) -> AppResult<Refund
         ));
     }
     let k = key.clone();
-    let (row, threshold) = journal_call(&ctx.journal, move |j| {
-        Ok((j.refund(&k)?, j.threshold_cents()?))
-    })
-    .await?;
+    let j = ctx.journal.clone();
+    let (row, threshold) = blocking(move || Ok((j.refund(&k)?, j.threshold_cents()?))).await?;
     let Some(row) = row else {
         return Err(AppError::new(
             ErrorCode::NotFound,
@@ -508,10 +494,9 @@ async fn submit_row(
     }
     let paid_now = paid_cents(&payment).unwrap_or(0);
     let k = row.request_key.clone();
-    let sending_row = journal_call(&ctx.journal, move |j| {
-        j.begin_sending(&k, &target, &sending, paid_now)
-    })
-    .await?;
+    let j = ctx.journal.clone();
+    let sending_row =
+        blocking(move || Ok(j.begin_sending(&k, &target, &sending, paid_now)?)).await?;
     sender::send(&ctx.journal, client, &sending_row, ctx.policy).await
 }
 
@@ -520,7 +505,8 @@ async fn submit_row(
 pub async fn retry(ctx: &RefundContext, request_key: &str) -> AppResult<RefundRow> {
     ctx.ensure_journal()?;
     let k = request_key.trim().to_string();
-    let row = journal_call(&ctx.journal, move |j| j.refund(&k))
+    let j = ctx.journal.clone();
+    let row = blocking(move || Ok(j.refund(&k)?))
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No such refund in the journal"))?;
     let result = async {
@@ -556,7 +542,8 @@ pub async fn retry(ctx: &RefundContext, request_key: &str) -> AppResult<RefundRo
 pub async fn discard(ctx: &RefundContext, request_key: &str) -> AppResult<()> {
     ctx.journal.problem_error()?;
     let k = request_key.trim().to_string();
-    journal_call(&ctx.journal, move |j| j.discard(&k).map(|_| ())).await
+    let j = ctx.journal.clone();
+    blocking(move || Ok(j.discard(&k).map(|_| ())?)).await
 }
 
 /// Refunds in the journal, newest first, of the active environment or all;
@@ -566,17 +553,20 @@ pub async fn list(ctx: &RefundContext, all_environments: bool) -> AppResult<Vec<
     ctx.journal.problem_error()?;
     let env = (!all_environments).then(|| ctx.session.env.id.clone());
     let e = env.clone();
-    let rows = journal_call(&ctx.journal, move |j| j.list_refunds(e.as_deref(), 500)).await?;
+    let j = ctx.journal.clone();
+    let rows = blocking(move || Ok(j.list_refunds(e.as_deref(), 500)?)).await?;
     if refresh_statuses(ctx, &rows).await == 0 {
         return Ok(rows);
     }
-    journal_call(&ctx.journal, move |j| j.list_refunds(env.as_deref(), 500)).await
+    let j = ctx.journal.clone();
+    blocking(move || Ok(j.list_refunds(env.as_deref(), 500)?)).await
 }
 
 /// Every refund whose outcome is still unknown, in any environment.
 pub async fn open_refunds(ctx: &RefundContext) -> AppResult<Vec<RefundRow>> {
     ctx.journal.problem_error()?;
-    journal_call(&ctx.journal, |j| j.open_refunds()).await
+    let j = ctx.journal.clone();
+    blocking(move || Ok(j.open_refunds()?)).await
 }
 
 /// Sets the amount above which a refund must be typed again; audited.
