@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::app::{blocking, App};
-use crate::cache::{Cache, Lookup, RecordKind};
+use crate::cache::{Lookup, RecordKind};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::linkmoney::{
     AccountDetails, Customer, CustomerAccounts, Fetched, Payout, Transaction, VerifiedAccount,
@@ -15,6 +15,8 @@ use crate::linkmoney::{
 use crate::rtls::{ask_service, Listed};
 
 use super::refund_checks::{dollars, paid_cents, payment_refusal};
+use super::seen::seen_transactions;
+use super::sender::refresh_statuses;
 use super::views::{cents, money_label, payout_view};
 pub use super::views::{CustomerView, PayoutView, TransactionLine, TransactionView};
 use super::{customer_name, preferred_account, refusal_for, typed_id};
@@ -173,7 +175,7 @@ async fn customer_view(
     );
     let refund_block = write_block(app, session)
         .or_else(|| refusal_for(customer.customer_status.as_deref(), preferred).map(|e| e.message));
-    let transactions = cached_transactions(app, &session.env.id, customer.id.as_str())
+    let transactions = seen_transactions(&app.cache, &session.env.id, customer.id.as_str())
         .await
         .iter()
         .map(TransactionLine::from)
@@ -187,30 +189,6 @@ async fn customer_view(
         verified_note,
         refund_block,
         transactions,
-    }
-}
-
-/// The customer's transactions in the cache; unreadable ones are skipped.
-pub(crate) async fn cached_transactions(app: &App, env: &str, customer: &str) -> Vec<Transaction> {
-    cached_transactions_in(&app.cache, env, customer).await
-}
-
-pub(crate) async fn cached_transactions_in(
-    cache: &Cache,
-    env: &str,
-    customer: &str,
-) -> Vec<Transaction> {
-    let cache = cache.clone();
-    let (env, customer) = (env.to_string(), customer.to_string());
-    match blocking(move || Ok(cache.customer_transactions(&env, &customer)?)).await {
-        Ok(rows) => rows
-            .into_iter()
-            .filter_map(|(v, _)| serde_json::from_value(v).ok())
-            .collect(),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not read cached transactions");
-            Vec::new()
-        }
     }
 }
 
@@ -270,8 +248,7 @@ pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionV
     let mut refunds = payment_refunds(app, &env, &merchant, &id).await;
     if listed_source.is_none() {
         // Opening the payment asks Link Money how its refunds stand now.
-        let ctx = super::RefundContext::from_app(app);
-        if super::refunds::refresh_statuses(&ctx, &refunds).await > 0 {
+        if refresh_statuses(&app.journal, &session, app.work_offline(), &refunds).await > 0 {
             refunds = payment_refunds(app, &env, &merchant, &id).await;
         }
     }

@@ -5,6 +5,7 @@
 pub mod lookups;
 mod refund_checks;
 pub mod refunds;
+mod seen;
 pub mod sender;
 mod views;
 pub mod webhooks;

@@ -16,13 +16,14 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::refund_checks::{check_input, dollars, paid_cents, payment_refusal};
-use super::sender::{self, RetryPolicy};
+use super::seen::seen_transactions;
+use super::sender::{self, refresh_statuses, target_of, RetryPolicy};
 use super::{customer_name, preferred_account, refusal_for, typed_id};
 use crate::app::{blocking, App};
 use crate::audit;
 use crate::cache::{Cache, RecordKind};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::journal::{target_mismatch, Draft, Journal, RefundRow, RefundState, Target};
+use crate::journal::{target_mismatch, Draft, Journal, RefundRow, RefundState};
 use crate::linkmoney::{parse_amount, LinkMoneyClient, Transaction};
 use crate::session::{EnvSummary, Session};
 
@@ -56,16 +57,6 @@ impl RefundContext {
 
     fn ensure_journal(&self) -> AppResult<()> {
         self.journal.ensure_can_send()
-    }
-}
-
-/// Where refunds from this client go: the environment, the Link Money URL
-/// and the merchant as the client uses them.
-pub(crate) fn target_of(env_id: &str, client: &LinkMoneyClient) -> Target {
-    Target {
-        env_id: env_id.to_string(),
-        linkmoney_url: client.base_url().to_string(),
-        merchant_id: client.merchant_id().to_string(),
     }
 }
 
@@ -146,7 +137,7 @@ pub async fn payment_choices(
 ) -> AppResult<Vec<PaymentChoice>> {
     let customer_id = typed_id("customer", customer_id)?;
     let env = ctx.session.env.clone();
-    let mut seen = super::lookups::cached_transactions_in(&ctx.cache, &env.id, &customer_id).await;
+    let mut seen = seen_transactions(&ctx.cache, &env.id, &customer_id).await;
     seen.retain(|t| t.transaction_type.as_deref() == Some("DEBIT"));
     seen.sort_by(|a, b| b.creation_date.cmp(&a.creation_date));
     let merchant = ctx.session.env.merchant_id.clone();
@@ -346,44 +337,6 @@ async fn store(cache: &Cache, env: &str, records: Vec<(RecordKind, String, serde
     }
 }
 
-/// Asks Link Money for the status of the refunds whose own transaction ID is
-/// known and whose status may still change, and records what it says. A
-/// failed look-up changes nothing (the row keeps what was known).
-pub async fn refresh_statuses(ctx: &RefundContext, rows: &[RefundRow]) -> usize {
-    const AT_MOST: usize = 20;
-    let Ok(lm) = ctx.session.linkmoney() else {
-        return 0;
-    };
-    if ctx.work_offline {
-        return 0;
-    }
-    let mut changed = 0;
-    let open = rows.iter().filter(|r| {
-        r.env_id == ctx.session.env.id
-            && r.payment_id.is_some()
-            && r.state.is_service_status()
-            && !matches!(r.state.as_str(), "SUCCEEDED" | "CANCELED")
-    });
-    for row in open.take(AT_MOST) {
-        let id = row.payment_id.clone().unwrap_or_default();
-        let Ok(t) = lm.get_transaction(&id).await else {
-            continue;
-        };
-        let Some(status) = t.value.transaction_status.clone() else {
-            continue;
-        };
-        let key = row.request_key.clone();
-        let j = ctx.journal.clone();
-        if blocking(move || Ok(j.update_service_status(&key, &status)?))
-            .await
-            .unwrap_or(false)
-        {
-            changed += 1;
-        }
-    }
-    changed
-}
-
 async fn refresh_refunds_of_payment(ctx: &RefundContext, payment_id: &str) {
     let (env, merchant, id) = (
         ctx.session.env.id.clone(),
@@ -392,7 +345,7 @@ async fn refresh_refunds_of_payment(ctx: &RefundContext, payment_id: &str) {
     );
     let j = ctx.journal.clone();
     if let Ok(rows) = blocking(move || Ok(j.refunds_of_payment(&env, &merchant, &id)?)).await {
-        refresh_statuses(ctx, &rows).await;
+        refresh_statuses(&ctx.journal, &ctx.session, ctx.work_offline, &rows).await;
     }
 }
 
@@ -555,7 +508,7 @@ pub async fn list(ctx: &RefundContext, all_environments: bool) -> AppResult<Vec<
     let e = env.clone();
     let j = ctx.journal.clone();
     let rows = blocking(move || Ok(j.list_refunds(e.as_deref(), 500)?)).await?;
-    if refresh_statuses(ctx, &rows).await == 0 {
+    if refresh_statuses(&ctx.journal, &ctx.session, ctx.work_offline, &rows).await == 0 {
         return Ok(rows);
     }
     let j = ctx.journal.clone();

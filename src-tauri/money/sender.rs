@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::app::blocking;
 use crate::audit;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::journal::{target_mismatch, Journal, RefundRow, RefundState, Settled};
+use crate::journal::{target_mismatch, Journal, RefundRow, RefundState, Settled, Target};
 use crate::linkmoney::{LinkMoneyClient, Money, PaymentFailure, RefundRequest};
 use crate::session::Session;
 
@@ -61,7 +61,7 @@ pub async fn send(
 ) -> AppResult<RefundRow> {
     journal.ensure_can_send()?;
     let key = row.request_key.clone();
-    if let Some(why) = target_mismatch(row, &super::refunds::target_of(&row.env_id, client)) {
+    if let Some(why) = target_mismatch(row, &target_of(&row.env_id, client)) {
         return Err(AppError::new(ErrorCode::Conflict, why));
     }
     let Some(_claim) = journal.claim(&key) else {
@@ -219,6 +219,59 @@ fn record(
 
 fn error_code(e: &AppError) -> String {
     e.code.as_str().to_string()
+}
+
+/// Where refunds from this client go: the environment, the Link Money URL
+/// and the merchant as the client uses them.
+pub(crate) fn target_of(env_id: &str, client: &LinkMoneyClient) -> Target {
+    Target {
+        env_id: env_id.to_string(),
+        linkmoney_url: client.base_url().to_string(),
+        merchant_id: client.merchant_id().to_string(),
+    }
+}
+
+/// Asks Link Money for the status of the refunds (of `session`'s environment)
+/// whose own transaction ID is known and whose status may still change, and
+/// records what it says; at most 20 a time. A failed look-up changes nothing
+/// (the row keeps what was known). Returns how many changed.
+pub async fn refresh_statuses(
+    journal: &Journal,
+    session: &Session,
+    work_offline: bool,
+    rows: &[RefundRow],
+) -> usize {
+    const AT_MOST: usize = 20;
+    let Ok(lm) = session.linkmoney() else {
+        return 0;
+    };
+    if work_offline {
+        return 0;
+    }
+    let mut changed = 0;
+    let open = rows.iter().filter(|r| {
+        r.env_id == session.env.id
+            && r.payment_id.is_some()
+            && r.state.is_service_status()
+            && !matches!(r.state.as_str(), "SUCCEEDED" | "CANCELED")
+    });
+    for row in open.take(AT_MOST) {
+        let id = row.payment_id.clone().unwrap_or_default();
+        let Ok(t) = lm.get_transaction(&id).await else {
+            continue;
+        };
+        let Some(status) = t.value.transaction_status.clone() else {
+            continue;
+        };
+        let (j, key) = (journal.clone(), row.request_key.clone());
+        if blocking(move || Ok(j.update_service_status(&key, &status)?))
+            .await
+            .unwrap_or(false)
+        {
+            changed += 1;
+        }
+    }
+    changed
 }
 
 /// The audit entry of a refund's outcome.
