@@ -287,10 +287,10 @@ impl App {
 
     /// Saves a PNG of the window under target/e2e/.
     pub async fn screenshot(&self, name: &str) {
-        use base64_engine::decode;
+        use base64::Engine;
         let v = self.cmd("GET", "/screenshot", None).await;
         if let Some(b64) = v.as_str() {
-            if let Some(png) = decode(b64) {
+            if let Ok(png) = base64::engine::general_purpose::STANDARD.decode(b64) {
                 let _ = std::fs::write(screenshot_dir().join(format!("{name}.png")), png);
             }
         }
@@ -321,31 +321,4 @@ fn sanitize(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()
-}
-
-/// Standard base64 decoding, enough for screenshots.
-mod base64_engine {
-    pub fn decode(s: &str) -> Option<Vec<u8>> {
-        let mut out = Vec::with_capacity(s.len() * 3 / 4);
-        let mut buf = 0u32;
-        let mut bits = 0;
-        for c in s.bytes() {
-            let v = match c {
-                b'A'..=b'Z' => c - b'A',
-                b'a'..=b'z' => c - b'a' + 26,
-                b'0'..=b'9' => c - b'0' + 52,
-                b'+' => 62,
-                b'/' => 63,
-                b'=' | b'\n' | b'\r' => continue,
-                _ => return None,
-            } as u32;
-            buf = (buf << 6) | v;
-            bits += 6;
-            if bits >= 8 {
-                bits -= 8;
-                out.push((buf >> bits) as u8);
-            }
-        }
-        Some(out)
-    }
 }
