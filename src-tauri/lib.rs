@@ -6,6 +6,7 @@ pub mod audit;
 pub mod biller;
 pub mod cache;
 mod commands;
+pub mod csv_out;
 pub mod environments;
 pub mod error;
 pub mod export;

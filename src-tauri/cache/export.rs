@@ -9,6 +9,7 @@ use rusqlite::params;
 use super::rtls::CheckedFilter;
 use super::{Cache, CacheError, RtlSort};
 use crate::biller::RtlFilter;
+use crate::csv_out::CsvOut;
 
 const HEADER: [&str; 11] = [
     "id",
@@ -52,7 +53,8 @@ impl Cache {
         names: &HashMap<String, String>,
         out: &mut impl Write,
     ) -> Result<u64, CacheError> {
-        write_record(out, HEADER)?;
+        let mut csv = CsvOut::new(&mut *out);
+        csv.write_row(HEADER)?;
         let rows = self.with_reader(|conn| {
             // One read transaction: every row comes from the same snapshot.
             conn.execute_batch("BEGIN")?;
@@ -88,7 +90,7 @@ impl Cache {
                         text(8)?,
                         text(9)?,
                     ];
-                    write_record(out, fields)?;
+                    csv.write_row(fields)?;
                     rows += 1;
                 }
                 Ok::<_, CacheError>(rows)
@@ -96,55 +98,7 @@ impl Cache {
             conn.execute_batch("COMMIT")?;
             result
         })?;
-        out.flush()?;
+        csv.flush()?;
         Ok(rows)
-    }
-}
-
-fn write_record<'a>(
-    out: &mut impl Write,
-    fields: impl IntoIterator<Item = &'a str>,
-) -> Result<(), CacheError> {
-    let mut line = String::new();
-    for (i, f) in fields.into_iter().enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        line.push_str(&csv_field(f));
-    }
-    line.push_str("\r\n");
-    out.write_all(line.as_bytes())?;
-    Ok(())
-}
-
-/// One CSV cell: a value a spreadsheet would run as a formula gets a leading
-/// single quote; a value with a comma, quote or line break is quoted (RFC 4180).
-pub(crate) fn csv_field(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if guarded.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn cells_are_quoted_and_guarded() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=1+1"), "'=1+1");
-        assert_eq!(csv_field("-2"), "'-2");
-        assert_eq!(csv_field("@x,y"), "\"'@x,y\"");
-        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
-        assert_eq!(csv_field("\rx"), "\"'\rx\"");
     }
 }

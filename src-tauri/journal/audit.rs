@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{now, Journal, JournalError};
+use crate::csv_out::CsvOut;
 use crate::error::AppError;
 
 /// How a write ended.
@@ -236,22 +237,19 @@ impl Journal {
         out: &mut impl Write,
     ) -> Result<u64, JournalError> {
         let b = bind(filter).map_err(JournalError::Refused)?;
-        write_line(
-            out,
-            [
-                "time",
-                "environment_id",
-                "environment",
-                "action",
-                "target",
-                "outcome",
-                "detail",
-                "error_code",
-                "error_message",
-                "fields",
-            ]
-            .map(str::to_string),
-        )?;
+        let mut csv = CsvOut::new(&mut *out);
+        csv.write_row([
+            "time",
+            "environment_id",
+            "environment",
+            "action",
+            "target",
+            "outcome",
+            "detail",
+            "error_code",
+            "error_message",
+            "fields",
+        ])?;
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM audit_log WHERE {WHERE} ORDER BY at DESC, id DESC"
@@ -260,55 +258,22 @@ impl Journal {
         let mut n = 0u64;
         while let Some(r) = rows.next()? {
             let row = from_row(r)?;
-            write_line(
-                out,
-                [
-                    row.at,
-                    row.env_id,
-                    row.env_name,
-                    row.action,
-                    row.target,
-                    row.outcome,
-                    row.detail.unwrap_or_default(),
-                    row.error_code.unwrap_or_default(),
-                    row.error_message.unwrap_or_default(),
-                    row.fields.to_string(),
-                ],
-            )?;
+            csv.write_row([
+                row.at,
+                row.env_id,
+                row.env_name,
+                row.action,
+                row.target,
+                row.outcome,
+                row.detail.unwrap_or_default(),
+                row.error_code.unwrap_or_default(),
+                row.error_message.unwrap_or_default(),
+                row.fields.to_string(),
+            ])?;
             n += 1;
         }
-        out.flush()?;
+        csv.flush()?;
         Ok(n)
-    }
-}
-
-fn write_line<const N: usize>(
-    out: &mut impl Write,
-    cells: [String; N],
-) -> Result<(), JournalError> {
-    let line = cells
-        .iter()
-        .map(|c| csv_cell(c))
-        .collect::<Vec<_>>()
-        .join(",");
-    out.write_all(line.as_bytes())?;
-    out.write_all(b"\r\n")?;
-    Ok(())
-}
-
-/// One CSV cell, as the cache's export writes them: a value a spreadsheet
-/// would run as a formula gets a leading single quote; a value with a comma,
-/// quote or line break is quoted (RFC 4180).
-pub fn csv_cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if guarded.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
     }
 }
 
@@ -400,13 +365,5 @@ mod tests {
             "{}",
             lines[2]
         );
-    }
-
-    #[test]
-    fn cells_are_guarded_against_formulas() {
-        assert_eq!(csv_cell("=1+1"), "'=1+1");
-        assert_eq!(csv_cell("@x,y"), "\"'@x,y\"");
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a\"b"), "\"a\"\"b\"");
     }
 }

@@ -21,7 +21,7 @@ use rusqlite::Connection;
 
 use crate::error::{AppError, ErrorCode};
 
-pub use audit::{csv_cell, AuditEntry, AuditFacets, AuditFilter, AuditPage, AuditRow, Outcome};
+pub use audit::{AuditEntry, AuditFacets, AuditFilter, AuditPage, AuditRow, Outcome};
 pub use prefs::DEFAULT_THRESHOLD_CENTS;
 pub use refund_row::{Draft, Drafted, RefundRow, RefundState, Refunded, Sending, Settled};
 pub use refunds::{target_mismatch, Target};
