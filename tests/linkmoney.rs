@@ -3,6 +3,7 @@
 //! classes a refund journal relies on, webhooks and "Test connection".
 
 mod http_support;
+mod money_support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,16 +80,6 @@ fn refund(customer: &str, cents: i64) -> RefundRequest {
         amount: Money::usd(cents),
         client_reference_id: Some(format!("test-{}", uuid::Uuid::new_v4().simple())),
         soft_descriptor: Some("Linkdesk refund".to_string()),
-        request_key: uuid::Uuid::new_v4().to_string(),
-    }
-}
-
-fn payment(customer: &str, cents: i64) -> PaymentRequest {
-    PaymentRequest {
-        customer_id: customer.to_string(),
-        amount: Money::usd(cents),
-        client_reference_id: Some(format!("pay-{}", uuid::Uuid::new_v4().simple())),
-        soft_descriptor: None,
         request_key: uuid::Uuid::new_v4().to_string(),
     }
 }
@@ -313,9 +304,11 @@ async fn payments_and_refunds_with_each_documented_outcome() {
     let customer = first_with_status(&fx, "customers", "ACTIVE");
 
     // A payment, then a refund of part of it.
-    let paid = lm.send_payment(&payment(&customer, 10_000)).await.unwrap();
+    let paid = money_support::payments::pay(&lm, &customer, 10_000)
+        .await
+        .unwrap();
     assert!(
-        ["AUTHORIZED", "PENDING"].contains(&paid.payment_status.as_str()),
+        ["AUTHORIZED", "PENDING"].contains(&paid["paymentStatus"].as_str().unwrap_or("")),
         "{paid:?}"
     );
     let request = refund(&customer, 1_050);

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use super::client::{LinkMoneyClient, SendError};
 use super::errors::{self, DUPLICATE_REQUEST_KEY, SERVICE};
 use super::tokens::Scope;
-use super::types::{Party, PaymentBody, PaymentRequest, PaymentResult, RefundRequest};
+use super::types::{Party, PaymentBody, PaymentResult, RefundRequest};
 use super::validate::validate_transfer;
 use crate::error::{AppError, ErrorCode};
 use crate::http;
@@ -69,29 +69,6 @@ pub fn refund_request_key(merchant_id: &str, payment_id: &str, number: u32) -> S
 }
 
 impl LinkMoneyClient {
-    /// A payment from a customer to this merchant.
-    pub async fn send_payment(
-        &self,
-        request: &PaymentRequest,
-    ) -> Result<PaymentResult, PaymentFailure> {
-        let descriptor = validate_transfer(
-            &request.customer_id,
-            &request.amount,
-            request.soft_descriptor.as_deref(),
-            &request.request_key,
-        )
-        .map_err(PaymentFailure::Rejected)?;
-        let body = PaymentBody {
-            source: customer(&request.customer_id),
-            destination: self.merchant(),
-            amount: request.amount.clone(),
-            client_reference_id: non_empty(request.client_reference_id.as_deref()),
-            soft_descriptor: descriptor,
-            request_key: request.request_key.trim().to_string(),
-        };
-        self.post_payment(&body).await
-    }
-
     /// A refund from this merchant to a customer.
     pub async fn send_refund(
         &self,

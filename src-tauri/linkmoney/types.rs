@@ -205,21 +205,10 @@ pub struct Payout {
     pub creation_date: Option<String>,
 }
 
-/// A payment from a customer to the merchant, as Linkdesk asks for it. The
-/// client turns it into the documented body (source CUSTOMER, destination
-/// MERCHANT) so the direction cannot be mixed up.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PaymentRequest {
-    pub customer_id: String,
-    pub amount: Money,
-    pub client_reference_id: Option<String>,
-    pub soft_descriptor: Option<String>,
-    /// The idempotency key: the same key for every attempt of one payment.
-    pub request_key: String,
-}
-
 /// A refund from the merchant to a customer (source MERCHANT, destination
-/// CUSTOMER); the same fields as a payment.
+/// CUSTOMER), as Linkdesk asks for it: the client turns it into the documented
+/// body so the direction cannot be mixed up. Linkdesk never debits a
+/// customer, so it has no payment request of its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundRequest {
     pub customer_id: String,

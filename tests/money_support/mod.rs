@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_linkmoney;
+pub mod payments;
 pub mod proxy;
 
 use std::collections::HashSet;
@@ -13,7 +14,7 @@ use linkdesk::app::{builtin_environment, App};
 use linkdesk::cache::Cache;
 use linkdesk::environments::{EnvKind, Environment};
 use linkdesk::journal::Journal;
-use linkdesk::linkmoney::{LinkMoneyClient, Money, PaymentRequest, TokenManager};
+use linkdesk::linkmoney::{LinkMoneyClient, Money, TokenManager};
 use linkdesk::money::{RefundContext, RetryPolicy};
 use linkdesk::secrets::SecretString;
 use linkdesk::session::Session;
@@ -230,18 +231,8 @@ pub async fn succeeded_payment_between(
 /// A new payment from the customer to the merchant (AUTHORIZED, or PENDING
 /// for an amount of N.99: the sandbox never settles it): its transaction ID.
 pub async fn pay(url: &str, customer: &str, cents: i64) -> String {
-    client(url)
-        .send_payment(&PaymentRequest {
-            customer_id: customer.to_string(),
-            amount: Money::usd(cents),
-            client_reference_id: Some(format!("pay-{}", uuid::Uuid::new_v4().simple())),
-            soft_descriptor: None,
-            request_key: uuid::Uuid::new_v4().to_string(),
-        })
-        .await
-        .unwrap()
-        .payment_id
-        .to_string()
+    let paid = payments::pay(&client(url), customer, cents).await.unwrap();
+    paid["paymentId"].as_str().unwrap().to_string()
 }
 
 /// A refund made straight at Link Money, as another tool would: true when
