@@ -25,6 +25,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+use linkdesk_ratelimit::SlidingWindow;
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -171,11 +172,12 @@ impl SyncCancel {
 /// client's own short retries: 1, 2 and 4 s apart.
 const UNREACHABLE_RETRIES: u32 = 3;
 
-/// When each client (base URL and client ID) may send its next paced request.
-/// Shared by every sync in the process, so that a sync resumed right after a
-/// cancel still keeps its distance from the requests before it.
-fn next_slots() -> MutexGuard<'static, HashMap<String, Instant>> {
-    static SLOTS: OnceLock<Mutex<HashMap<String, Instant>>> = OnceLock::new();
+/// Each client's (base URL and client ID) paced requests: one per interval,
+/// booked with Linkdesk's one rate limiter. Shared by every sync in the
+/// process, so that a sync resumed right after a cancel still keeps its
+/// distance from the requests before it.
+fn next_slots() -> MutexGuard<'static, HashMap<String, SlidingWindow>> {
+    static SLOTS: OnceLock<Mutex<HashMap<String, SlidingWindow>>> = OnceLock::new();
     SLOTS
         .get_or_init(Default::default)
         .lock()
@@ -413,14 +415,16 @@ impl Run<'_> {
     {
         let mut failures = 0;
         loop {
-            // Reserve a slot at least one interval after the last one taken.
+            // Book a slot at least one interval after the last one booked.
             let slot = {
                 let mut slots = next_slots();
-                let slot = slots
-                    .get(&self.pacing_key)
-                    .map_or(Instant::now(), |at| (*at).max(Instant::now()));
-                slots.insert(self.pacing_key.clone(), slot + self.interval);
-                slot
+                let window = slots
+                    .entry(self.pacing_key.clone())
+                    .or_insert_with(|| SlidingWindow::new(1, self.interval));
+                if window.period() != self.interval {
+                    *window = SlidingWindow::new(1, self.interval);
+                }
+                Instant::from_std(window.reserve(Instant::now().into_std()))
             };
             if !self
                 .cancel

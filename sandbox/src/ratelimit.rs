@@ -1,13 +1,16 @@
-//! The documented rate limits, over a sliding 60-second window:
+//! The documented rate limits, over a sliding 60-second window (Linkdesk's
+//! one rate limiter, `linkdesk_ratelimit::SlidingWindow`, per key):
 //! authentication 5/min per IP, link operations N/min per client,
 //! biller operations 200/min per client.
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::HashMap,
     net::IpAddr,
     sync::Mutex,
     time::{Duration, Instant},
 };
+
+use linkdesk_ratelimit::SlidingWindow;
 
 use crate::util::lock;
 
@@ -57,7 +60,7 @@ impl Group {
 pub struct RateLimiter {
     enabled: bool,
     link_operations: u32,
-    windows: Mutex<HashMap<(Group, String), VecDeque<Instant>>>,
+    windows: Mutex<HashMap<(Group, String), SlidingWindow>>,
 }
 
 impl RateLimiter {
@@ -85,22 +88,13 @@ impl RateLimiter {
         }
         let limit = self.limit(group) as usize;
         let mut windows = lock(&self.windows);
-        let calls = windows.entry((group, key)).or_default();
-        while calls
-            .front()
-            .is_some_and(|&t| now.duration_since(t) >= WINDOW)
-        {
-            calls.pop_front();
-        }
-        if calls.len() < limit {
-            calls.push_back(now);
-            return Ok(());
-        }
-        let wait = calls.front().map_or(WINDOW, |&oldest| {
-            WINDOW.saturating_sub(now.duration_since(oldest))
-        });
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        Err(seconds.max(1))
+        let calls = windows
+            .entry((group, key))
+            .or_insert_with(|| SlidingWindow::new(limit, WINDOW));
+        calls.try_acquire(now).map_err(|wait| {
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            seconds.max(1)
+        })
     }
 }
 

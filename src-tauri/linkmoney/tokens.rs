@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::errors::{self, SERVICE};
-use super::fetch_window::{FetchLimits, FetchWindow};
+use super::fetch_window::FetchLimits;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::{self, ServiceUrl};
 use crate::secrets::SecretString;
@@ -90,7 +90,7 @@ pub struct TokenManager {
     client_id: String,
     secret: SecretString,
     limits: FetchLimits,
-    window: Mutex<FetchWindow>,
+    window: Mutex<linkdesk_ratelimit::SlidingWindow>,
     slots: [ScopeSlot; 2],
 }
 
@@ -135,7 +135,7 @@ impl TokenManager {
             client_id: client_id.to_string(),
             secret,
             limits,
-            window: Mutex::new(FetchWindow::new(limits)),
+            window: Mutex::new(limits.window()),
             slots: Default::default(),
         })
     }
@@ -143,7 +143,7 @@ impl TokenManager {
     /// Replaces the token request limits (tests use a short window or wait).
     pub fn with_limits(mut self, limits: FetchLimits) -> Self {
         self.limits = limits;
-        self.window = Mutex::new(FetchWindow::new(limits));
+        self.window = Mutex::new(limits.window());
         self
     }
 
@@ -259,7 +259,7 @@ impl TokenManager {
             Ok(resp) => resp,
             Err(e) => {
                 if e.is_connect() {
-                    lock(&self.window).release(slot_taken_at);
+                    lock(&self.window).release(slot_taken_at.into_std());
                 }
                 return Err(self.scrub(http::transport_error(SERVICE, &e)));
             }
@@ -295,7 +295,7 @@ impl TokenManager {
         let deadline = Instant::now() + self.limits.max_wait;
         loop {
             let now = Instant::now();
-            let wait = match lock(&self.window).try_acquire(now) {
+            let wait = match lock(&self.window).try_acquire(now.into_std()) {
                 Ok(()) => return Ok(now),
                 Err(wait) => wait,
             };
