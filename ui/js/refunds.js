@@ -256,6 +256,7 @@ export function init() {
   const save = h("button", { testid: "threshold-save", onclick: saveThreshold }, "Save");
   const unresolved = h("div", { class: "banner error", testid: "refunds-unresolved", hidden: true });
   const rows = h("tbody", {});
+  const head = h("thead", {});
   const empty = h("div", { class: "empty", testid: "refunds-empty", hidden: true }, "No refunds yet.");
   $("#view-refunds").append(
     h("div", { class: "toolbar" },
@@ -265,12 +266,10 @@ export function init() {
       h("label", { class: "inline-label" }, "Type the amount again above $", threshold), save),
     unresolved,
     h("div", { class: "table-wrap" },
-      h("table", { class: "grid", testid: "refund-table" },
-        h("thead", {}, h("tr", {}, ["Opened", "Environment", "Customer", "Payment", h("span", { class: "num" }, "Amount"), "State", "", "Refund ID", "Attempts", "Message"].map((x) => h("th", {}, x)))),
-        rows),
+      h("table", { class: "grid", testid: "refund-table" }, head, rows),
       empty),
   );
-  els = { all, threshold, unresolved, rows, empty };
+  els = { all, threshold, unresolved, head, rows, empty };
   listen("refunds-resolved", () => { refreshList(); checkUnresolved(); toast("Refunds left open by the last run were looked at again"); }).catch(() => {});
   checkUnresolved();
 }
@@ -322,30 +321,33 @@ export async function refreshList() {
   els.unresolved.textContent = open.length
     ? `${open.length} refund${open.length === 1 ? " has" : "s have"} an unknown outcome. “Retry” sends it again with its own request key: Link Money refuses a second refund with the same key, so it is never refunded twice.`
     : "";
-  fill(els.rows, list.map(row));
+  // The environment column only when refunds of every environment are listed.
+  const withEnv = els.all.checked;
+  fill(els.head, h("tr", {}, ["Opened", withEnv ? "Environment" : null, "Customer", "Payment", h("span", { class: "num" }, "Amount"), "State", "Refund ID", "Message"]
+    .filter((x) => x !== null).map((x) => h("th", {}, x))));
+  fill(els.rows, list.map((r) => row(r, withEnv)));
   els.empty.hidden = list.length > 0;
   els.empty.textContent = "No refunds yet.";
 }
 
-function row(r) {
+function row(r, withEnv) {
   const retry = OPEN_STATES.includes(r.state)
     ? h("button", { class: "small", testid: "refund-retry", disabled: shell.writesLocked(), onclick: (e) => { e.stopPropagation(); retryRefund(r, e.target); } }, "Retry")
     : null;
+  const said = [r.attempts > 1 ? `${r.attempts} attempts` : null, message(r)].filter(Boolean).join(" · ");
   return h("tr", { testid: "refund-row", class: "static", dataset: { key: r.requestKey, state: r.state } },
     h("td", {}, dateTime(r.createdAt)),
-    h("td", {}, r.envName),
+    withEnv ? h("td", { title: r.envName }, r.envName) : null,
     h("td", {}, h("a", { href: "#customers", class: "link", onclick: (e) => { e.preventDefault(); window.linkdeskShow("customers", r.customerId); } }, r.customerName || r.customerId)),
     h("td", { class: "mono" }, r.transactionId
       ? h("a", { href: "#transactions", class: "link", title: r.transactionId, onclick: (e) => { e.preventDefault(); window.linkdeskShow("transactions", r.transactionId); } }, `${r.transactionId.slice(0, 8)}… #${r.refundNumber ?? "?"}`)
       : "—"),
     h("td", { class: "num" }, formatCents(r.amountCents, r.currency)),
-    h("td", {}, refundBadge(r, "refund-state")),
-    h("td", {}, retry),
+    h("td", { class: "state" }, refundBadge(r, "refund-state"), retry ? " " : null, retry),
     h("td", { class: "mono" }, r.paymentId
-      ? h("a", { href: "#transactions", class: "link", onclick: (e) => { e.preventDefault(); window.linkdeskShow("transactions", r.paymentId); } }, r.paymentId)
+      ? h("a", { href: "#transactions", class: "link", title: r.paymentId, onclick: (e) => { e.preventDefault(); window.linkdeskShow("transactions", r.paymentId); } }, `${r.paymentId.slice(0, 8)}…`)
       : "—"),
-    h("td", { class: "num" }, String(r.attempts)),
-    h("td", { title: message(r) }, message(r)),
+    h("td", { class: "message", title: said, testid: "refund-message" }, said),
   );
 }
 

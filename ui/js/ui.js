@@ -68,7 +68,7 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
       clear(dialog);
       resolve(value);
     };
-    const error = h("div", { class: "field-error", testid: "dialog-error" });
+    const error = h("div", { class: "field-error", testid: "dialog-error", role: "alert" });
     const ok = h("button", { class: okClass, testid: "confirm-ok", type: "button" }, okLabel);
     ok.addEventListener("click", async () => {
       error.textContent = "";
@@ -90,6 +90,12 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
     // A dialog closed just before this one opened fires its close event late:
     // only a close of this dialog ends it.
     dialog.onclose = () => { if (!dialog.open) finish(undefined); };
+    // Enter in a field does what the primary button does, as in any form.
+    dialog.onkeydown = (e) => {
+      if (e.key !== "Enter" || e.isComposing || e.target.tagName !== "INPUT" || ok.disabled) return;
+      e.preventDefault();
+      ok.click();
+    };
     dialog.showModal();
     const first = dialog.querySelector("input, textarea, select");
     (first || ok).focus();
