@@ -17,6 +17,7 @@ pub mod action {
     pub const RTL_PROCEED: &str = "rtl.proceed";
     pub const REFUND: &str = "refund";
     pub const REFUND_RESOLVE: &str = "refund.resolve";
+    pub const REFUND_ELSEWHERE: &str = "refund.elsewhere_amount";
     pub const WEBHOOK_SUBSCRIBE: &str = "webhook.subscribe";
     pub const WEBHOOK_UNSUBSCRIBE: &str = "webhook.unsubscribe";
     pub const ENVIRONMENT_SAVE: &str = "environment.save";

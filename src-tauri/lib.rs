@@ -85,6 +85,7 @@ pub fn run() {
             commands::money::refund_payments,
             commands::money::refund_submit,
             commands::money::refund_retry,
+            commands::money::refund_record_elsewhere,
             commands::money::refund_discard,
             commands::money::refund_list,
             commands::money::refund_unresolved,

@@ -99,7 +99,7 @@ pub fn spawn_refund_resolver(handle: AppHandle) {
                     count = rows.len(),
                     "refunds left open by an earlier run were looked at"
                 );
-                let _ = handle.emit("refunds-resolved", rows.len());
+                let _ = handle.emit("refunds-resolved", &rows);
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not resolve open refunds at start-up"),

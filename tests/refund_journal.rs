@@ -663,17 +663,47 @@ async fn two_seats_refunding_one_payment_at_once_make_one_refund() {
         "exactly one refund"
     );
 
-    // The seat that lost sees refund #1 was made elsewhere and may go on,
-    // deliberately, as refund #2.
+    // The seat that lost knows refund #1 exists but not its amount: nothing
+    // more goes out from it, and it says so, until a person records it.
     let a_lost = a.journal.refund(&da.request_key).unwrap().unwrap().state;
-    let losing = if a_lost == RefundState::MadeElsewhere {
-        &a
+    let (losing, lost_key) = if a_lost == RefundState::MadeElsewhere {
+        (&a, da.request_key.clone())
     } else {
-        &b
+        (&b, db.request_key.clone())
     };
+    let err = refunds::open(losing, None, &txn).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict);
+    assert!(err.message.contains("made elsewhere"), "{}", err.message);
+    let choices = refunds::payment_choices(losing, &states[0].customer_id)
+        .await
+        .unwrap();
+    if let Some(c) = choices.iter().find(|c| c.transaction_id == txn) {
+        assert_eq!(c.left_cents, None, "never a figure for what is left");
+    }
+    let bad = refunds::record_elsewhere(losing, &lost_key, "0")
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code, ErrorCode::InvalidInput);
+    let recorded = refunds::record_elsewhere(losing, &lost_key, "1.00")
+        .await
+        .unwrap();
+    assert_eq!(recorded.elsewhere_cents, Some(100));
+    // Recorded once; never rewritten.
+    let again = refunds::record_elsewhere(losing, &lost_key, "2.00")
+        .await
+        .unwrap_err();
+    assert_eq!(again.code, ErrorCode::Conflict);
+
+    // Now it may go on, deliberately, as refund #2, within what is left.
     let next = refunds::open(losing, None, &txn).await.unwrap();
     assert_eq!(next.refund_number, 2);
     assert_eq!(next.made_elsewhere, vec![1]);
+    assert_eq!(next.cap_cents, next.payment_cents - 100);
+    let too_much = linkdesk::linkmoney::format_cents(next.cap_cents + 1);
+    let err = refunds::submit(losing, input(&next.request_key, &too_much))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{err:?}");
     let row = refunds::submit(losing, input(&next.request_key, "1.00"))
         .await
         .unwrap();

@@ -26,6 +26,7 @@ const BROWSER: &[&str] = &[
     "metaKey",
     "ctrlKey",
     "altKey",
+    "isComposing",
 ];
 
 /// Names of the UI's own state and functions (not from the core).

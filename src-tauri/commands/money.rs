@@ -71,6 +71,16 @@ pub async fn refund_retry(app: State<'_, App>, request_key: String) -> AppResult
     refunds::retry(&RefundContext::from_app(&app), &request_key).await
 }
 
+/// Records the amount of a refund Link Money says was made elsewhere.
+#[tauri::command]
+pub async fn refund_record_elsewhere(
+    app: State<'_, App>,
+    request_key: String,
+    amount: String,
+) -> AppResult<RefundRow> {
+    refunds::record_elsewhere(&RefundContext::from_app(&app), &request_key, &amount).await
+}
+
 #[tauri::command]
 pub async fn refund_discard(app: State<'_, App>, request_key: String) -> AppResult<()> {
     refunds::discard(&RefundContext::from_app(&app), &request_key).await

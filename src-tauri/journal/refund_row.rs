@@ -154,7 +154,11 @@ pub struct RefundRow {
     /// never sent anywhere else.
     pub linkmoney_url: Option<String>,
     pub merchant_id: Option<String>,
+    /// What this seat asked to refund (for a refund made elsewhere: what it
+    /// would have sent, not what went out).
     pub amount_cents: Option<i64>,
+    /// For a refund made elsewhere: its amount, as a person recorded it.
+    pub elsewhere_cents: Option<i64>,
     pub currency: String,
     pub client_reference_id: Option<String>,
     pub soft_descriptor: Option<String>,
@@ -177,7 +181,7 @@ pub(super) const COLUMNS: &str = "request_key, env_id, env_name, env_kind, custo
     customer_status, account_last_four, account_status, transaction_id, cap_cents, cap_scope,
     amount_cents, currency, client_reference_id, soft_descriptor, state, attempts, payment_id, payment_status,
     error_code, error_message, last_error, created_at, sent_at, updated_at, resolved_at,
-    refund_number, payment_cents, linkmoney_url, merchant_id";
+    refund_number, payment_cents, linkmoney_url, merchant_id, elsewhere_cents";
 
 pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<RefundRow> {
     let state = RefundState::parse(&r.get::<_, String>(16)?);
@@ -198,6 +202,7 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<RefundRow> {
         cap_scope: r.get(11)?,
         linkmoney_url: r.get(29)?,
         merchant_id: r.get(30)?,
+        elsewhere_cents: r.get(31)?,
         amount_cents: r.get(12)?,
         currency: r.get(13)?,
         client_reference_id: r.get(14)?,
@@ -235,6 +240,32 @@ pub struct Draft {
     pub merchant_id: String,
 }
 
+impl Draft {
+    /// Just enough of a draft to ask the journal what counts against a
+    /// payment (`Journal::refunded`).
+    pub fn of_payment(
+        env_id: &str,
+        merchant_id: &str,
+        customer_id: &str,
+        transaction_id: &str,
+    ) -> Draft {
+        Draft {
+            env_id: env_id.to_string(),
+            env_name: String::new(),
+            env_kind: String::new(),
+            customer_id: customer_id.to_string(),
+            customer_name: String::new(),
+            customer_status: None,
+            account_last_four: None,
+            account_status: None,
+            transaction_id: transaction_id.to_string(),
+            payment_cents: 0,
+            linkmoney_url: String::new(),
+            merchant_id: merchant_id.to_string(),
+        }
+    }
+}
+
 /// A draft as journaled, with what already counts against its payment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drafted {
@@ -251,14 +282,37 @@ pub struct Refunded {
     /// Refunds to the payment's customer that older journals recorded
     /// without a payment: they count against every payment of the customer.
     pub unbound: i64,
+    /// Refunds of the payment made elsewhere, with the amounts people
+    /// recorded for them.
+    pub elsewhere: i64,
     /// Numbers of the payment's refunds that Link Money says were made
-    /// elsewhere (their amounts are not known here).
+    /// elsewhere.
     pub made_elsewhere: Vec<u32>,
+    /// Those of them whose amount nobody has recorded yet: while any is
+    /// left, what remains of the payment is unknown and nothing more is sent.
+    pub elsewhere_unknown: Vec<u32>,
 }
 
 impl Refunded {
     pub fn total(&self) -> i64 {
-        self.of_payment + self.unbound
+        self.of_payment + self.unbound + self.elsewhere
+    }
+
+    /// Why nothing more may be refunded of this payment from here, while a
+    /// refund made elsewhere has no recorded amount.
+    pub fn unknown_elsewhere(&self) -> Option<String> {
+        if self.elsewhere_unknown.is_empty() {
+            return None;
+        }
+        let numbers = self
+            .elsewhere_unknown
+            .iter()
+            .map(|n| format!("#{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(format!(
+            "Refund {numbers} of this payment was made elsewhere, for an amount Linkdesk does not know, so what is left of the payment is unknown. Ask who made it (or look it up at Link Money) and record its amount in the refund journal before refunding more."
+        ))
     }
 }
 

@@ -154,6 +154,12 @@ impl Journal {
         };
         let paid = opened_cents.min(payment_cents);
         let already = refunded_in(&tx, &draft, key)?;
+        if let Some(why) = already.unknown_elsewhere() {
+            return Err(JournalError::Refused(AppError::new(
+                ErrorCode::Conflict,
+                format!("{why} Nothing was sent."),
+            )));
+        }
         let left = (paid - already.total()).max(0);
         if sending.amount_cents > left {
             return Err(JournalError::Refused(AppError::invalid(format!(
@@ -317,6 +323,45 @@ impl Journal {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Records the amount of a refund Link Money says was made elsewhere, as a
+    /// person found it out (once: it is never rewritten). Returns the row.
+    pub fn record_elsewhere_amount(
+        &self,
+        key: &str,
+        cents: i64,
+    ) -> Result<RefundRow, JournalError> {
+        if cents <= 0 {
+            return Err(JournalError::Refused(AppError::invalid(
+                "Type the amount of the refund made elsewhere, more than 0",
+            )));
+        }
+        let conn = self.conn()?;
+        let changed = conn.execute(
+            "UPDATE refunds SET elsewhere_cents = ?2, updated_at = ?3
+             WHERE request_key = ?1 AND state = 'MADE_ELSEWHERE' AND elsewhere_cents IS NULL",
+            params![key, cents, now()],
+        )?;
+        drop(conn);
+        let row = self.refund(key)?.ok_or_else(|| {
+            JournalError::Refused(AppError::new(
+                ErrorCode::NotFound,
+                "No such refund in the journal",
+            ))
+        })?;
+        if changed == 0 && row.elsewhere_cents != Some(cents) {
+            return Err(JournalError::Refused(AppError::new(
+                ErrorCode::Conflict,
+                match row.state {
+                    RefundState::MadeElsewhere => {
+                        "The amount of this refund was already recorded; it is not changed"
+                    }
+                    _ => "Only a refund made elsewhere has an amount to record",
+                },
+            )));
+        }
+        Ok(row)
+    }
+
     /// Records what a look-up of the refund's own transaction says of it
     /// (SUCCEEDED, TERMINAL_FAILED, …). Only a refund already answered with
     /// a status of Link Money's changes; true when it did.
@@ -394,18 +439,26 @@ fn refunded_in(
         params![d.customer_id, d.env_id],
         |r| r.get(0),
     )?;
-    let made_elsewhere = tx
+    let elsewhere_rows: Vec<(u32, Option<i64>)> = tx
         .prepare_cached(
-            "SELECT refund_number FROM refunds
+            "SELECT refund_number, elsewhere_cents FROM refunds
              WHERE transaction_id = ?1 AND merchant_id = ?2 AND state = 'MADE_ELSEWHERE'
                AND refund_number IS NOT NULL ORDER BY refund_number",
         )?
-        .query_map(params![d.transaction_id, d.merchant_id], |r| r.get(0))?
+        .query_map(params![d.transaction_id, d.merchant_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<Result<_, _>>()?;
     Ok(Refunded {
         of_payment,
         unbound,
-        made_elsewhere,
+        elsewhere: elsewhere_rows.iter().filter_map(|(_, c)| *c).sum(),
+        made_elsewhere: elsewhere_rows.iter().map(|(n, _)| *n).collect(),
+        elsewhere_unknown: elsewhere_rows
+            .iter()
+            .filter(|(_, c)| c.is_none())
+            .map(|(n, _)| *n)
+            .collect(),
     })
 }
 
@@ -594,22 +647,45 @@ mod tests {
             "authorized, unresolved, unconfirmed"
         );
         assert_eq!(counted.made_elsewhere, vec![6]);
+        assert_eq!(counted.elsewhere_unknown, vec![6]);
         // Another payment of the same customer is not touched.
         assert_eq!(j.refunded(&draft("cust", "t2", 1), "").unwrap().total(), 0);
 
-        let next = j.insert_draft(&draft("cust", "t1", 4000)).unwrap();
+        // While refund #6 made elsewhere has no amount, nothing more is sent.
+        let next = j.insert_draft(&draft("cust", "t1", 4500)).unwrap();
         assert_eq!(next.refunded.of_payment, 3000);
         let err = j
-            .begin_sending(&next.request_key, &target(), &sending(1001), 4000)
+            .begin_sending(&next.request_key, &target(), &sending(1), 4500)
+            .map_err(AppError::from)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Conflict);
+        assert!(err.message.contains("made elsewhere"), "{}", err.message);
+        let elsewhere = refund_request_key("m", "t1", 6);
+        assert_eq!(
+            j.record_elsewhere_amount(&elsewhere, 500)
+                .unwrap()
+                .elsewhere_cents,
+            Some(500)
+        );
+        assert!(
+            j.record_elsewhere_amount(&elsewhere, 600).is_err(),
+            "recorded once"
+        );
+        let counted = j.refunded(&d, "").unwrap();
+        assert_eq!((counted.elsewhere, counted.total()), (500, 3500));
+        assert!(counted.elsewhere_unknown.is_empty());
+
+        let err = j
+            .begin_sending(&next.request_key, &target(), &sending(1001), 4500)
             .map_err(AppError::from)
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput);
         assert!(err.message.contains("$10.00"), "{}", err.message);
         // The payment re-read for less than when the dialog opened: the lesser counts.
         assert!(j
-            .begin_sending(&next.request_key, &target(), &sending(1000), 3500)
+            .begin_sending(&next.request_key, &target(), &sending(1000), 4000)
             .is_err());
-        j.begin_sending(&next.request_key, &target(), &sending(1000), 4000)
+        j.begin_sending(&next.request_key, &target(), &sending(1000), 4500)
             .unwrap();
         assert_eq!(j.open_refunds().unwrap().len(), 2);
         assert_eq!(j.refunds_of_payment("env", "m", "t1").unwrap().len(), 7);

@@ -162,7 +162,7 @@ fn classify_transport(err: &reqwest::Error) -> PaymentFailure {
 /// Says plainly that the money may have moved; the code stays as mapped.
 fn uncertain(mut err: AppError) -> AppError {
     err.message = format!(
-        "The request reached Link Money but its outcome is unknown; it may have gone through ({})",
+        "The request was sent, but no answer came back, so its outcome is unknown: it may have gone through (what happened: {})",
         err.message
     );
     err

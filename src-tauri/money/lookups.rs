@@ -20,7 +20,7 @@ use super::sender::refresh_statuses;
 use super::views::{cents, money_label, payout_view};
 pub use super::views::{CustomerView, PayoutView, TransactionLine, TransactionView};
 use super::{customer_name, preferred_account, refusal_for, typed_id};
-use crate::journal::RefundRow;
+use crate::journal::{Draft, RefundRow};
 
 /// Stores what came and remembers the lookup; a cache failure never hides a
 /// good answer.
@@ -66,6 +66,7 @@ fn not_cached(reason: &str, what: &str, id: &str) -> AppError {
 /// Why a refund would be refused now, before the customer is even looked at.
 fn write_block(app: &App, session: &crate::session::Session) -> Option<String> {
     crate::rtls::ensure_writable(app, session)
+        .and_then(|_| app.journal.ensure_can_send())
         .err()
         .map(|e| e.message)
 }
@@ -140,7 +141,10 @@ pub async fn customer(app: &App, id: String) -> AppResult<Listed<CustomerView>> 
     };
     let name = customer_name(&customer);
     remember(app, &env, vec![], Some((RecordKind::Customer, id, name))).await;
-    let view = customer_view(app, &session, customer, accounts, verified).await;
+    let mut view = customer_view(app, &session, customer, accounts, verified).await;
+    view.refund_block = view
+        .refund_block
+        .or_else(|| Some(format!("{reason}: a refund needs Link Money")));
     Ok(Listed::offline(view, Some(cached_at), reason))
 }
 
@@ -252,20 +256,38 @@ pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionV
             refunds = payment_refunds(app, &env, &merchant, &id).await;
         }
     }
-    let refunded: i64 = refunds
-        .iter()
-        .filter(|r| r.state.counts_against_payment())
-        .filter_map(|r| r.amount_cents)
-        .sum();
+    let counted = {
+        let journal = app.journal.clone();
+        let customer = value
+            .customer_id
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        let draft = Draft::of_payment(&env, &merchant, &customer, &id);
+        blocking(move || Ok(journal.refunded(&draft, "")?))
+            .await
+            .unwrap_or_default()
+    };
+    let refunded_cents = counted.total();
+    let paid = paid_cents(&value);
+    let left_cents = match (paid, counted.unknown_elsewhere()) {
+        (Some(p), None) => Some((p - refunded_cents).max(0)),
+        _ => None,
+    };
     let refund_block = write_block(app, &session)
-        .or_else(|| payment_refusal(&value))
         .or_else(|| {
-            let paid = paid_cents(&value).unwrap_or(0);
-            (refunded >= paid).then(|| {
+            listed_source
+                .clone()
+                .map(|why| format!("{why}: a refund needs Link Money"))
+        })
+        .or_else(|| payment_refusal(&value))
+        .or_else(|| counted.unknown_elsewhere())
+        .or_else(|| {
+            (left_cents == Some(0)).then(|| {
                 format!(
-                    "Nothing is left to refund: {} of this payment's {} has been refunded from Linkdesk",
-                    dollars(refunded),
-                    dollars(paid)
+                    "Nothing is left to refund: {} of this payment's {} has been refunded",
+                    dollars(refunded_cents),
+                    dollars(paid.unwrap_or(0))
                 )
             })
         });
@@ -277,6 +299,8 @@ pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionV
         customer_name,
         refund_block,
         refunds,
+        refunded_cents,
+        left_cents,
     };
     Ok(match listed_source {
         None => Listed::live(view),

@@ -138,6 +138,27 @@ pub fn preferred_account<'a>(
     from_customer.or_else(|| accounts.iter().find(|a| a.preferred == Some(true)))
 }
 
+/// An ID as it is quoted in a message: a very long one (pasted by mistake) is
+/// cut, so that a message stays readable.
+pub(crate) fn shown_id(id: &str) -> String {
+    const LONGEST: usize = 48;
+    if id.chars().count() <= LONGEST {
+        return id.to_string();
+    }
+    let cut: String = id.chars().take(40).collect();
+    format!("{cut}… ({} characters)", id.chars().count())
+}
+
+/// A message as a sentence: ends with a full stop (or ? or !).
+pub(crate) fn sentence(message: &str) -> String {
+    let m = message.trim_end();
+    if m.ends_with(['.', '!', '?']) {
+        m.to_string()
+    } else {
+        format!("{m}.")
+    }
+}
+
 /// Checks an ID typed by the user before it is looked up.
 pub(crate) fn typed_id(what: &str, id: &str) -> AppResult<String> {
     let id = id.trim();
@@ -175,6 +196,19 @@ mod tests {
             account_last_four_digits: Some("6789".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn messages_stay_readable() {
+        assert_eq!(shown_id("abc"), "abc");
+        let long = "x".repeat(5000);
+        let shown = shown_id(&long);
+        assert!(
+            shown.len() < 80 && shown.contains("5000 characters"),
+            "{shown}"
+        );
+        assert_eq!(sentence("Connection refused"), "Connection refused.");
+        assert_eq!(sentence("Done."), "Done.");
     }
 
     #[test]

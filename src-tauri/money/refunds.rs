@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::refund_checks::{check_input, dollars, paid_cents, payment_refusal};
 use super::seen::seen_transactions;
 use super::sender::{self, refresh_statuses, target_of, RetryPolicy};
-use super::{customer_name, preferred_account, refusal_for, typed_id};
+use super::{customer_name, preferred_account, refusal_for, sentence, shown_id, typed_id};
 use crate::app::{blocking, App};
 use crate::audit;
 use crate::cache::{Cache, RecordKind};
@@ -120,10 +120,15 @@ async fn reread_payment(
     id: &str,
 ) -> AppResult<crate::linkmoney::Fetched<Transaction>> {
     lm.get_transaction(id).await.map_err(|mut e| {
-        e.message = format!(
-            "Linkdesk could not read payment {id} from Link Money just now, and a refund is never judged from the cache: {} Nothing was sent.",
-            e.message
-        );
+        let shown = shown_id(id);
+        e.message = match e.code {
+            ErrorCode::NotFound => format!("Link Money has no payment {shown}. Nothing was sent."),
+            ErrorCode::InvalidInput => format!("{} Nothing was sent.", sentence(&e.message)),
+            _ => format!(
+                "Linkdesk could not read payment {shown} from Link Money just now, and a refund is never judged from the cache: {} Try again in a moment; nothing was sent.",
+                sentence(&e.message)
+            ),
+        };
         e
     })
 }
@@ -147,10 +152,15 @@ pub async fn payment_choices(
     let refunded = blocking(move || {
         rows.iter()
             .map(|t| {
-                let draft = payment_draft_probe(&env_id, &merchant, &customer_id, t);
-                Ok(journal.refunded(&draft, "")?.total())
+                let draft = Draft::of_payment(
+                    &env_id,
+                    &merchant,
+                    &customer_id,
+                    &t.transaction_id.to_string(),
+                );
+                Ok(journal.refunded(&draft, "")?)
             })
-            .collect::<AppResult<Vec<i64>>>()
+            .collect::<AppResult<Vec<crate::journal::Refunded>>>()
     })
     .await?;
     Ok(seen
@@ -158,37 +168,20 @@ pub async fn payment_choices(
         .zip(refunded)
         .map(|(t, refunded)| {
             let paid = paid_cents(t);
+            let unknown = refunded.unknown_elsewhere();
+            let left = paid.map(|p| (p - refunded.total()).max(0));
             PaymentChoice {
                 transaction_id: t.transaction_id.to_string(),
                 amount_cents: t.amount.as_ref().map(|m| m.cents),
                 status: t.transaction_status.clone(),
                 creation_date: t.creation_date.clone(),
-                left_cents: paid.map(|p| (p - refunded).max(0)),
-                refusal: payment_refusal(t).or_else(|| {
-                    (paid.unwrap_or(0) - refunded <= 0)
-                        .then(|| "Already refunded in full".to_string())
-                }),
+                left_cents: if unknown.is_some() { None } else { left },
+                refusal: payment_refusal(t)
+                    .or(unknown)
+                    .or_else(|| (left == Some(0)).then(|| "Already refunded in full".to_string())),
             }
         })
         .collect())
-}
-
-/// Enough of a draft to ask the journal what counts against a payment.
-fn payment_draft_probe(env_id: &str, merchant: &str, customer: &str, t: &Transaction) -> Draft {
-    Draft {
-        env_id: env_id.to_string(),
-        env_name: String::new(),
-        env_kind: String::new(),
-        customer_id: customer.to_string(),
-        customer_name: String::new(),
-        customer_status: None,
-        account_last_four: None,
-        account_status: None,
-        transaction_id: t.transaction_id.to_string(),
-        payment_cents: 0,
-        linkmoney_url: String::new(),
-        merchant_id: merchant.to_string(),
-    }
 }
 
 /// Opens the refund dialog for one payment (`customer_id`, when the dialog
@@ -222,7 +215,9 @@ pub async fn open(
     if let Some(given) = customer_id.map(str::trim).filter(|c| !c.is_empty()) {
         if given != owner {
             return Err(AppError::invalid(format!(
-                "Payment {payment_id} is not a payment of customer {given} (it is {owner}'s)"
+                "Payment {} belongs to another customer ({}), not to the one this refund was started from. Pick one of this customer's payments.",
+                shown_id(&payment_id),
+                shown_id(&owner)
             )));
         }
     }
@@ -268,6 +263,12 @@ pub async fn open(
         blocking(move || Ok((j.insert_draft(&draft)?, j.threshold_cents()?))).await?;
     let refunded = drafted.refunded.total();
     let cap_cents = (paid - refunded).max(0);
+    if let Some(why) = drafted.refunded.unknown_elsewhere() {
+        let key = drafted.request_key.clone();
+        let j = ctx.journal.clone();
+        blocking(move || Ok(j.discard(&key)?)).await?;
+        return Err(refused(why));
+    }
     if cap_cents == 0 {
         let key = drafted.request_key.clone();
         let j = ctx.journal.clone();
@@ -283,6 +284,12 @@ pub async fn open(
         cap_note += &format!(
             ", less {} already refunded from Linkdesk",
             dollars(drafted.refunded.of_payment)
+        );
+    }
+    if drafted.refunded.elsewhere > 0 {
+        cap_note += &format!(
+            ", less {} refunded elsewhere (as recorded)",
+            dollars(drafted.refunded.elsewhere)
         );
     }
     if drafted.refunded.unbound > 0 {
@@ -443,7 +450,7 @@ async fn submit_row(
     // The payment once more, just before the money moves.
     let payment = reread_payment(client, &payment_id).await?.value;
     if let Some(why) = payment_refusal(&payment) {
-        return Err(refused(format!("{why} Nothing was sent.")));
+        return Err(refused(format!("{} Nothing was sent.", sentence(&why))));
     }
     let paid_now = paid_cents(&payment).unwrap_or(0);
     let k = row.request_key.clone();
@@ -488,6 +495,46 @@ pub async fn retry(ctx: &RefundContext, request_key: &str) -> AppResult<RefundRo
         sender::audit_entry(audit::action::REFUND_RESOLVE, &row, &result),
     )
     .await;
+    result
+}
+
+/// Records the amount of a refund Link Money says was made elsewhere, as the
+/// person found it out; audited. Until it is recorded the payment takes no
+/// further refund from this seat.
+pub async fn record_elsewhere(
+    ctx: &RefundContext,
+    request_key: &str,
+    amount: &str,
+) -> AppResult<RefundRow> {
+    ctx.journal.problem_error()?;
+    let k = request_key.trim().to_string();
+    let result = match crate::linkmoney::parse_amount(amount) {
+        Ok(cents) => {
+            let j = ctx.journal.clone();
+            blocking(move || Ok(j.record_elsewhere_amount(&k, cents)?)).await
+        }
+        Err(e) => Err(e),
+    };
+    let j = ctx.journal.clone();
+    let k = request_key.trim().to_string();
+    let row = blocking(move || Ok(j.refund(&k)?)).await.ok().flatten();
+    if let Some(row) = row {
+        let entry = audit::entry(
+            &row.env_id,
+            &row.env_name,
+            audit::action::REFUND_ELSEWHERE,
+            &row.customer_id,
+            serde_json::json!({
+                "requestKey": row.request_key,
+                "transactionId": row.transaction_id,
+                "refundNumber": row.refund_number,
+                "amount": amount.trim(),
+            }),
+            &result,
+            |r: &RefundRow| r.elsewhere_cents.map(crate::linkmoney::format_cents),
+        );
+        audit::record_async(&ctx.journal, entry).await;
+    }
     result
 }
 

@@ -48,6 +48,12 @@ pub struct TransactionView {
     pub refund_block: Option<String>,
     /// Refunds Linkdesk made from this transaction (from the refund journal).
     pub refunds: Vec<RefundRow>,
+    /// What counts against the payment in this journal (refunds sent or
+    /// that may have been, and refunds made elsewhere as recorded).
+    pub refunded_cents: i64,
+    /// What is left to refund; None when it is not a refundable payment or a
+    /// refund made elsewhere has no recorded amount.
+    pub left_cents: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -19,9 +19,15 @@ export function formatCents(cents, currency = "USD") {
   return !currency || currency === "USD" ? (negative ? `-$${text}` : `$${text}`) : `${signed} ${currency}`;
 }
 
-/** "12", "12.5", "12.50" → cents; anything else → null (the core checks again). */
+/**
+ * An amount as a person types it → whole cents: "12", "12.5", "12.50",
+ * "$12.34", "1,000.00", ".5"; anything else → null (the core checks again).
+ */
 export function parseCents(text) {
-  const m = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(String(text ?? "").trim());
+  let t = String(text ?? "").trim().replace(/^\$\s*/, "");
+  if (/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(t)) t = t.replace(/,/g, "");
+  if (t.startsWith(".")) t = `0${t}`;
+  const m = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(t);
   if (!m) return null;
   return Number(m[1]) * 100 + Number((m[2] || "").padEnd(2, "0"));
 }

@@ -45,21 +45,25 @@ export function refundBadge(r, testid) {
  * a payment ID). The payment is re-read from Link Money by the core.
  */
 export async function openRefund(customerId, transactionId) {
-  const payment = transactionId || await pickPayment(customerId);
-  if (!payment) return;
   let d;
-  try {
-    d = await call("refund_open", { customerId: customerId || null, transactionId: payment });
-  } catch (err) {
-    showError(err);
-    return;
+  if (transactionId) {
+    try {
+      d = await call("refund_open", { customerId: customerId || null, transactionId });
+    } catch (err) {
+      showError(err);
+      return;
+    }
+  } else {
+    d = await pickPayment(customerId);
+    if (!d) return;
   }
-  const amount = h("input", { type: "text", testid: "refund-amount", placeholder: formatCents(d.capCents).replace("$", "").replace(/,/g, ""), autocomplete: "off", inputmode: "decimal" });
+  const payment = d.transactionId;
+  const amount = h("input", { type: "text", testid: "refund-amount", placeholder: "e.g. 12.50", autocomplete: "off", inputmode: "decimal" });
   const reference = h("input", { type: "text", testid: "refund-client-ref", placeholder: "Optional, e.g. the ticket number", autocomplete: "off", maxlength: 255 });
   const descriptor = h("input", { type: "text", testid: "refund-descriptor", placeholder: "Optional: letters, digits, spaces (80 at most)", autocomplete: "off", maxlength: 80 });
   const retype = h("input", { type: "text", testid: "refund-amount-again", autocomplete: "off", inputmode: "decimal" });
   const form = h("div", { class: "refund-form" },
-    h("label", {}, "Amount (USD)", amount),
+    h("label", {}, `Amount (USD), at most ${formatCents(d.capCents)}`, amount),
     h("label", {}, "Client reference ID", reference),
     h("label", {}, "Statement descriptor", descriptor));
   const head = summary(d);
@@ -74,7 +78,7 @@ export async function openRefund(customerId, transactionId) {
     onOk: async () => {
       if (step === 1) {
         cents = parseCents(amount.value);
-        if (cents === null || cents <= 0) throw new Error("Type an amount in USD with at most two decimals, e.g. 12.50.");
+        if (cents === null || cents <= 0) throw new Error("Type an amount in US dollars with at most two decimals, e.g. 12.50 or $1,000.00.");
         if (cents > d.capCents) throw new Error(`At most ${formatCents(d.capCents)} can be refunded (${d.capNote}).`);
         if (!DESCRIPTOR.test(descriptor.value.trim())) throw new Error("The descriptor may hold only letters A–Z, digits and spaces, 80 at most.");
         showReview();
@@ -86,9 +90,9 @@ export async function openRefund(customerId, transactionId) {
       sending(true);
       try {
         return await call("refund_submit", { input: {
-          requestKey: d.requestKey, amount: amount.value.trim(),
+          requestKey: d.requestKey, amount: centsText(cents),
           clientReferenceId: reference.value.trim() || null, softDescriptor: descriptor.value.trim() || null,
-          retypedAmount: retype.value.trim() || null,
+          retypedAmount: parseCents(retype.value) === null ? (retype.value.trim() || null) : centsText(parseCents(retype.value)),
         } });
       } finally {
         sending(false);
@@ -102,9 +106,12 @@ export async function openRefund(customerId, transactionId) {
   const blockEsc = (e) => { if (busy) e.preventDefault(); };
   dialog.addEventListener("cancel", blockEsc);
 
+  let change = null;
   function sending(on) {
     busy = on;
     cancel.disabled = on;
+    if (change) change.disabled = on;
+    retype.disabled = on;
     ok.textContent = on ? "Sending… do not close" : `Send refund of ${formatCents(cents)}`;
   }
 
@@ -113,25 +120,29 @@ export async function openRefund(customerId, transactionId) {
     form.hidden = true;
     head.hidden = true;
     const above = cents > d.thresholdCents;
+    const lead = h("p", { class: "review-lead", tabindex: "-1", testid: "refund-review-lead" }, "Check this refund. It moves real money to the customer's bank account.");
+    change = h("button", { class: "ghost small", type: "button", testid: "refund-change", onclick: () => { step = 1; form.hidden = false; head.hidden = false; review.hidden = true; ok.className = "primary"; ok.textContent = "Review refund…"; amount.focus(); } }, "Change");
     fill(review,
-      h("p", { class: "review-lead" }, "Check this refund. It moves real money to the customer's bank account."),
+      lead,
       h("dl", { class: "summary", testid: "refund-confirm" },
         h("dt", {}, "Environment"), h("dd", { testid: "confirm-environment", class: d.environment.kind === "production" ? "prod-text" : "" }, `${d.environment.name} (${d.environment.kind})`),
         h("dt", {}, "Customer"), h("dd", { testid: "confirm-customer" }, d.customerName),
         h("dt", {}, "Account"), h("dd", { testid: "confirm-account" }, `•••• ${d.accountLastFour ?? "?"}`),
         h("dt", {}, "Payment"), h("dd", { testid: "confirm-payment", class: "mono" }, `${d.transactionId} · ${formatCents(d.paymentCents)}`),
         h("dt", {}, "Amount"), h("dd", { testid: "confirm-amount", class: "amount" }, formatCents(cents)),
+        h("dt", {}, "Refundable"), h("dd", {}, `${formatCents(d.capCents)} — ${d.capNote}`),
         h("dt", {}, "Left after"), h("dd", { testid: "confirm-left" }, formatCents(d.capCents - cents)),
         h("dt", {}, "Descriptor"), h("dd", { testid: "confirm-descriptor" }, descriptor.value.trim() || "none"),
         h("dt", {}, "Reference"), h("dd", {}, reference.value.trim() || "none"),
       ),
       above ? h("label", { class: "retype" }, `Above ${formatCents(d.thresholdCents)}: type the amount again`, retype) : null,
-      h("button", { class: "ghost small", type: "button", testid: "refund-change", onclick: () => { step = 1; form.hidden = false; head.hidden = false; review.hidden = true; ok.className = "primary"; ok.textContent = "Review refund…"; } }, "Change"),
+      change,
     );
     review.hidden = false;
     ok.className = "danger";
     ok.textContent = `Send refund of ${formatCents(cents)}`;
-    (above ? retype : ok).focus();
+    // Never the Send button: a second Enter must not send unseen.
+    (above ? retype : lead).focus();
   }
 
   const row = await pending;
@@ -141,11 +152,39 @@ export async function openRefund(customerId, transactionId) {
     return;
   }
   refreshList();
+  if (OPEN_STATES.includes(row.state)) checkUnresolved();
   const next = await showResult(row);
   if (next === "again") return openRefund(customerId, payment);
   if (next) return;
-  // Back to the payment the refund was made from, now showing it.
-  window.linkdeskShow("transactions", payment);
+  // Back to where the refund was made, now showing it.
+  if (customerId) window.linkdeskShow("customers", customerId);
+  else window.linkdeskShow("transactions", payment);
+}
+
+/** Whole cents as the amount text the core takes: 123456 → "1234.56". */
+function centsText(cents) {
+  return `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+}
+
+/**
+ * Asks for the amount of a refund Link Money says was made elsewhere, and
+ * records it; resolves with the journal row, or undefined.
+ */
+async function recordElsewhere(r) {
+  const amount = h("input", { type: "text", testid: "elsewhere-amount", placeholder: "e.g. 10.00", autocomplete: "off", inputmode: "decimal" });
+  return openDialog({
+    title: `Refund #${r.refundNumber ?? "?"} made elsewhere`,
+    body: [
+      h("p", {}, "Link Money already has this payment's refund with this number, made outside this Linkdesk. Until its amount is recorded, what is left of the payment is unknown and nothing more is refunded from here. Ask who made it, or look it up at Link Money, then type its amount."),
+      h("label", {}, "Its amount (USD)", amount),
+    ],
+    okLabel: "Record amount",
+    onOk: async () => {
+      const cents = parseCents(amount.value);
+      if (cents === null || cents <= 0) throw new Error("Type the amount in US dollars, e.g. 10.00.");
+      return call("refund_record_elsewhere", { requestKey: r.requestKey, amount: centsText(cents) });
+    },
+  });
 }
 
 /**
@@ -154,6 +193,7 @@ export async function openRefund(customerId, transactionId) {
  * the chosen payment's ID, or undefined.
  */
 async function pickPayment(customerId) {
+  // Resolves with the refund dialog's data for the chosen payment.
   let choices;
   try {
     choices = await call("refund_payments", { customerId });
@@ -184,7 +224,7 @@ async function pickPayment(customerId) {
   return openDialog({
     title: "Which payment is refunded?",
     body: [
-      h("p", {}, "A refund returns money from one payment. Pick the payment, or paste its ID; Linkdesk reads it again from Link Money before anything else."),
+      h("p", {}, "A refund returns money from one payment. Link Money offers no list of a customer's payments: these are the ones Linkdesk has seen. Pick one, or paste any other payment's ID; Linkdesk reads it again from Link Money before anything else."),
       list,
       h("label", {}, "Or a payment ID", pasted),
     ],
@@ -192,7 +232,8 @@ async function pickPayment(customerId) {
     onOk: async () => {
       const id = pasted.value.trim() || chosen;
       if (!id) throw new Error("Pick a payment, or paste a payment ID.");
-      return id;
+      // Refused here, the reason shows in this dialog, which stays open.
+      return call("refund_open", { customerId, transactionId: id });
     },
   });
 }
@@ -207,7 +248,7 @@ function summary(d) {
     h("dt", {}, "Refundable"), h("dd", { testid: "refund-cap" }, `${formatCents(d.capCents)} — ${d.capNote}`),
     d.madeElsewhere.length
       ? [h("dt", {}, "Made elsewhere"), h("dd", { class: "warn-text", testid: "refund-made-elsewhere" },
-        `Refund ${d.madeElsewhere.map((n) => `#${n}`).join(", ")} of this payment ${d.madeElsewhere.length === 1 ? "was" : "were"} made elsewhere, for an amount Linkdesk cannot see: check with your team before refunding more.`)]
+        `Refund ${d.madeElsewhere.map((n) => `#${n}`).join(", ")} of this payment ${d.madeElsewhere.length === 1 ? "was" : "were"} made elsewhere; the refundable amount counts what was recorded for ${d.madeElsewhere.length === 1 ? "it" : "them"}. Check with your team before refunding more.`)]
       : null,
   );
 }
@@ -222,12 +263,14 @@ async function showResult(row) {
   const said = message(row);
   const elsewhere = row.state === "MADE_ELSEWHERE";
   const go = await openDialog({
+    cancelLabel: "Close",
+    focusCancel: elsewhere,
     title: row.headline,
     body: [
       h("div", {}, refundBadge(row, "refund-result-state")),
       h("p", { testid: "refund-result-text" }, text),
       h("dl", { class: "summary", testid: "refund-result" },
-        h("dt", {}, "Amount"), h("dd", {}, formatCents(row.amountCents, row.currency)),
+        h("dt", {}, "Amount"), h("dd", {}, elsewhere ? "unknown (made elsewhere)" : formatCents(row.amountCents, row.currency)),
         h("dt", {}, "Customer"), h("dd", {}, row.customerName),
         h("dt", {}, "Payment"), h("dd", { class: "mono" }, `${row.transactionId ?? "—"} (refund #${row.refundNumber ?? "?"})`),
         h("dt", {}, "Refund ID"), h("dd", { class: "mono", testid: "refund-result-payment" }, row.paymentId ?? "—"),
@@ -235,11 +278,22 @@ async function showResult(row) {
         said ? [h("dt", {}, "Message"), h("dd", { testid: "refund-result-error" }, [row.errorCode, said].filter(Boolean).join(": "))] : null,
       ),
     ],
-    okLabel: elsewhere ? `Go on as refund #${(row.refundNumber ?? 0) + 1}…` : row.paymentId ? "Open refund transaction" : "Open refund journal",
-    okClass: elsewhere ? "danger" : "primary",
+    okLabel: elsewhere ? "Record its amount…" : row.paymentId ? "Open refund transaction" : "Open refund journal",
   });
   if (!go) return false;
-  if (elsewhere) return "again";
+  if (elsewhere) {
+    if (!await recordElsewhere(row)) return false;
+    refreshList();
+    // The payment's next refund, now that what is left is known again.
+    const goOn = await openDialog({
+      title: "Refund the payment further?",
+      body: h("p", {}, `The amount of refund #${row.refundNumber ?? "?"} made elsewhere is recorded. Refund more of this payment, as refund #${(row.refundNumber ?? 0) + 1}?`),
+      okLabel: `Go on as refund #${(row.refundNumber ?? 0) + 1}…`,
+      cancelLabel: "Close",
+      focusCancel: true,
+    });
+    return goOn ? "again" : false;
+  }
   if (row.paymentId) window.linkdeskShow("transactions", row.paymentId);
   else window.linkdeskShow("refunds");
   return true;
@@ -270,8 +324,19 @@ export function init() {
       empty),
   );
   els = { all, threshold, unresolved, head, rows, empty };
-  listen("refunds-resolved", () => { refreshList(); checkUnresolved(); toast("Refunds left open by the last run were looked at again"); }).catch(() => {});
+  listen("refunds-resolved", (e) => { refreshList(); checkUnresolved(); resolvedNotice(e.payload || []); }).catch(() => {});
   checkUnresolved();
+}
+
+/** What became of the refunds the last run left open, until dismissed. */
+function resolvedNotice(rows) {
+  if (!rows.length) return;
+  const close = h("button", { class: "ghost banner-close", title: "Dismiss" }, "×");
+  const lines = rows.map((r) => h("li", {}, `Refund of ${formatCents(r.amountCents, r.currency)} to ${r.customerName || r.customerId}${r.refundNumber ? ` (#${r.refundNumber} of payment ${String(r.transactionId).slice(0, 8)}…)` : ""}: ${r.headline}`));
+  const el = h("div", { class: "banner notice", testid: "refunds-resolved-notice", role: "status" },
+    h("div", { class: "banner-text" }, `Refunds the last run left open, looked at again:`, h("ul", {}, lines)), close);
+  close.addEventListener("click", () => el.remove());
+  $("#notices").append(el);
 }
 
 async function checkUnresolved() {
@@ -334,6 +399,9 @@ function row(r, withEnv) {
   const retry = OPEN_STATES.includes(r.state)
     ? h("button", { class: "small", testid: "refund-retry", disabled: shell.writesLocked(), onclick: (e) => { e.stopPropagation(); retryRefund(r, e.target); } }, "Retry")
     : null;
+  const record = r.state === "MADE_ELSEWHERE" && r.elsewhereCents == null
+    ? h("button", { class: "small", testid: "refund-record-elsewhere", onclick: async (e) => { e.stopPropagation(); if (await recordElsewhere(r)) { toast("Amount recorded"); refreshList(); } } }, "Record amount…")
+    : null;
   const said = [r.attempts > 1 ? `${r.attempts} attempts` : null, message(r)].filter(Boolean).join(" · ");
   return h("tr", { testid: "refund-row", class: "static", dataset: { key: r.requestKey, state: r.state } },
     h("td", {}, dateTime(r.createdAt)),
@@ -342,8 +410,8 @@ function row(r, withEnv) {
     h("td", { class: "mono" }, r.transactionId
       ? h("a", { href: "#transactions", class: "link", title: r.transactionId, onclick: (e) => { e.preventDefault(); window.linkdeskShow("transactions", r.transactionId); } }, `${r.transactionId.slice(0, 8)}… #${r.refundNumber ?? "?"}`)
       : "—"),
-    h("td", { class: "num" }, formatCents(r.amountCents, r.currency)),
-    h("td", { class: "state" }, refundBadge(r, "refund-state"), retry ? " " : null, retry),
+    h("td", { class: "num" }, r.state === "MADE_ELSEWHERE" ? (r.elsewhereCents != null ? formatCents(r.elsewhereCents) : "unknown") : formatCents(r.amountCents, r.currency)),
+    h("td", { class: "state" }, refundBadge(r, "refund-state"), retry || record ? " " : null, retry, record),
     h("td", { class: "mono" }, r.paymentId
       ? h("a", { href: "#transactions", class: "link", title: r.paymentId, onclick: (e) => { e.preventDefault(); window.linkdeskShow("transactions", r.paymentId); } }, `${r.paymentId.slice(0, 8)}…`)
       : "—"),

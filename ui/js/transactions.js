@@ -57,18 +57,22 @@ function render(res, detail) {
       field("Created", dateTime(t.creationDate)),
       field("Failure reason", failure, { testid: "transaction-failure" }),
     ),
-    t.transactionType === "DEBIT" || v.refunds.length ? [h("div", { class: "section-title" }, "Refunds made from Linkdesk"), refundedLine(v), refundsTable(v.refunds)] : null,
+    t.transactionType === "DEBIT" || v.refunds.length ? [h("div", { class: "section-title" }, "Refunds of this payment"), refundedLine(v), refundsTable(v.refunds)] : null,
     cachedNote(res, "transaction-cached"),
   );
 }
 
-/** "$5.00 of $18.14 refunded · $13.14 left", from the refunds that count. */
+/**
+ * "$5.00 of $18.14 refunded · $13.14 left", as the journal counts it; never a
+ * "left" figure while a refund made elsewhere has no recorded amount.
+ */
 function refundedLine(v) {
   if (v.transaction.transactionType !== "DEBIT" || v.amountCents == null) return null;
-  const counted = v.refunds.filter((r) => !["FAILED_NOT_SENT", "TERMINAL_FAILED", "MADE_ELSEWHERE", "CANCELED", "DISCARDED", "DRAFT"].includes(r.state));
-  const refunded = counted.reduce((sum, r) => sum + (r.amountCents || 0), 0);
+  const left = v.leftCents != null
+    ? `${formatCents(v.leftCents)} left`
+    : v.transaction.transactionStatus === "SUCCEEDED" ? "what is left is unknown (a refund made elsewhere has no recorded amount)" : "not refundable";
   return h("p", { class: "refunded-line", testid: "transaction-refunded" },
-    `${formatCents(refunded)} of ${formatCents(v.amountCents)} refunded · ${formatCents(Math.max(0, v.amountCents - refunded))} left`);
+    `${formatCents(v.refundedCents)} of ${formatCents(v.amountCents)} refunded · ${left}`);
 }
 
 function refundsTable(rows) {
@@ -78,7 +82,7 @@ function refundsTable(rows) {
     h("tbody", {}, rows.map((r) => h("tr", { testid: "transaction-refund-row", class: r.paymentId ? "" : "static", onclick: r.paymentId ? () => openRecord(r.paymentId) : undefined },
       h("td", {}, dateTime(r.createdAt)),
       h("td", {}, r.refundNumber ? `#${r.refundNumber}` : "—"),
-      h("td", { class: "num" }, formatCents(r.amountCents, r.currency)),
+      h("td", { class: "num" }, r.state === "MADE_ELSEWHERE" ? (r.elsewhereCents != null ? formatCents(r.elsewhereCents) : "unknown") : formatCents(r.amountCents, r.currency)),
       h("td", {}, refundBadge(r, "transaction-refund-state")),
       h("td", { class: "mono" }, r.paymentId ?? "—"),
       h("td", {}, r.clientReferenceId ?? ""),

@@ -57,7 +57,7 @@ export function copyButton(text, label = "Copy") {
  * A modal dialog. `build(close)` returns the body; resolves with what `close`
  * was given (undefined on Esc or Cancel).
  */
-export function openDialog({ title, body, okLabel = "OK", okClass = "primary", onOk }) {
+export function openDialog({ title, body, okLabel = "OK", okClass = "primary", onOk, cancelLabel = "Cancel", focusCancel = false }) {
   const dialog = $("#dialog");
   return new Promise((resolve) => {
     let done = false;
@@ -82,7 +82,7 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
         ok.disabled = false;
       }
     });
-    const cancel = h("button", { class: "ghost", testid: "confirm-cancel", type: "button", onclick: () => finish(undefined) }, "Cancel");
+    const cancel = h("button", { class: "ghost", testid: "confirm-cancel", type: "button", onclick: () => finish(undefined) }, cancelLabel);
     clear(dialog).append(
       h("div", { class: "dialog-body" }, h("h3", {}, title), body, error),
       h("div", { class: "dialog-actions" }, cancel, ok),
@@ -97,8 +97,8 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
       ok.click();
     };
     dialog.showModal();
-    const first = dialog.querySelector("input, textarea, select");
-    (first || ok).focus();
+    const first = dialog.querySelector("input:not([disabled]), textarea, select");
+    (focusCancel ? cancel : first || ok).focus();
   });
 }
 

@@ -8,6 +8,10 @@ ALTER TABLE refunds ADD COLUMN refund_number INTEGER;
 ALTER TABLE refunds ADD COLUMN payment_cents INTEGER;
 ALTER TABLE refunds ADD COLUMN linkmoney_url TEXT;
 ALTER TABLE refunds ADD COLUMN merchant_id TEXT;
+-- For a refund Link Money says was made elsewhere (MADE_ELSEWHERE): the
+-- amount a person recorded for it (NULL: not known yet, and the payment takes
+-- no further refund until it is).
+ALTER TABLE refunds ADD COLUMN elsewhere_cents INTEGER;
 
 -- A "key already used" answer proves the key reached Link Money, not that the
 -- refund was authorized (a TERMINAL_FAILED refund uses its key too).
