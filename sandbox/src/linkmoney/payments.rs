@@ -5,11 +5,12 @@ use axum::{body::Bytes, extract::State, http::HeaderMap, Json};
 use serde_json::{json, Map, Value};
 
 use super::{
-    auth::{require, Scope},
+    auth::require,
     body::{parse_object, required_str},
     error::{LmError, LmResult},
     model::{TransactionStatus, TransactionType},
     store::NewPayment,
+    tokens::Scope,
     webhooks::{self, Event},
 };
 use crate::{

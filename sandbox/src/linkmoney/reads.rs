@@ -9,10 +9,11 @@ use axum::{
 use serde_json::{json, Value};
 
 use super::{
-    auth::{require, Scope},
+    auth::require,
     body::{parse_object, required_str},
     error::{LmError, LmResult},
     model::{Customer, CustomerStatus},
+    tokens::Scope,
     webhooks::{self, Event},
 };
 use crate::{
