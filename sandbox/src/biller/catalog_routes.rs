@@ -1,17 +1,12 @@
 //! `GET /billers`.
 
-use axum::{extract::State, http::HeaderMap, Json};
+use axum::Json;
 use serde_json::{json, Value};
 
-use super::{auth::require_client, catalog::BILLERS, error::BillerResult};
-use crate::state::SharedState;
+use super::{auth::BillerClient, catalog::BILLERS, error::BillerResult};
 
 /// `GET /billers`
-pub async fn list(
-    State(state): State<SharedState>,
-    headers: HeaderMap,
-) -> BillerResult<Json<Value>> {
-    require_client(&state, &headers)?;
+pub async fn list(_: BillerClient) -> BillerResult<Json<Value>> {
     let billers: Vec<Value> = BILLERS
         .iter()
         .map(|b| json!({"id": b.id, "name": b.name, "category": b.category}))

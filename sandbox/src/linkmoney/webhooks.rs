@@ -4,15 +4,14 @@
 
 use std::collections::BTreeSet;
 
-use axum::{body::Bytes, extract::State, http::HeaderMap, Json};
+use axum::{body::Bytes, extract::State, Json};
 use serde_json::{json, Map, Value};
 
 use super::{
-    auth::require,
+    auth::LinkCore,
     body::{parse_object, required_str},
     error::{LmError, LmResult},
     subscriptions::{category_of, CATEGORIES, EVENTS},
-    tokens::Scope,
 };
 use crate::{
     state::{AppState, SharedState},
@@ -69,10 +68,9 @@ fn selected_events(body: &Map<String, Value>) -> LmResult<BTreeSet<&'static str>
 /// `POST /v1/webhook/subscribe`
 pub async fn subscribe(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    _: LinkCore,
     body: Bytes,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Core)?;
     let body = parse_object(&body)?;
     let url = required_str(&body, "url")?;
     let valid_url = reqwest::Url::parse(url)
@@ -92,10 +90,9 @@ pub async fn subscribe(
 /// everything; a subscription left with no events is deleted.
 pub async fn unsubscribe(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    _: LinkCore,
     body: Bytes,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Core)?;
     let body = parse_object(&body)?;
     let key = required_str(&body, "subscriptionId")?;
     let events = selected_events(&body)?;
