@@ -10,8 +10,8 @@ use crate::{biller, faults, fixtures, linkmoney, state::SharedState};
 
 pub fn build(state: SharedState) -> Router {
     Router::new()
-        .merge(biller::routes())
-        .merge(linkmoney::routes())
+        .merge(biller::routes::router())
+        .merge(linkmoney::routes::router())
         .route("/sandbox/fixtures", get(fixtures::fixtures))
         .route(
             "/sandbox/transactions/{id}/status",

@@ -2,6 +2,9 @@
 //! only for synchronous work (never across `.await`). When two are needed the
 //! order is always: request-to-link store, link tokens, Link Money store,
 //! Link Money tokens, webhooks, and the random generators last.
+//!
+//! Layering: the stores held here live in files that import neither this
+//! module nor any route; the routes (and the middleware) import this module.
 
 use std::{
     io,
@@ -15,10 +18,12 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::{
     biller::{links::LinkState, rtl_seed::seed_rtls, rtl_store::RtlStore},
-    linkmoney::{auth::AccessTokens, seed::seed_money, store::MoneyStore, webhooks::Subscriptions},
+    linkmoney::{
+        seed::seed_money, store::MoneyStore, subscriptions::Subscriptions, tokens::AccessTokens,
+    },
+    options::Options,
     ratelimit::RateLimiter,
     util::lock,
-    Options,
 };
 
 pub type SharedState = Arc<AppState>;

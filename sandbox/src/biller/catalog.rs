@@ -2,12 +2,6 @@
 //! `search` that matches a biller name is visibly different from one that
 //! matches a user.
 
-use axum::{extract::State, http::HeaderMap, Json};
-use serde_json::{json, Value};
-
-use super::{auth::require_client, error::BillerResult};
-use crate::state::SharedState;
-
 pub struct Biller {
     pub id: &'static str,
     pub name: &'static str,
@@ -67,17 +61,4 @@ pub fn id_of(index: u16) -> &'static str {
     BILLERS
         .get(usize::from(index))
         .map_or(BILLERS[0].id, |b| b.id)
-}
-
-/// `GET /billers`
-pub async fn list(
-    State(state): State<SharedState>,
-    headers: HeaderMap,
-) -> BillerResult<Json<Value>> {
-    require_client(&state, &headers)?;
-    let billers: Vec<Value> = BILLERS
-        .iter()
-        .map(|b| json!({"id": b.id, "name": b.name, "category": b.category}))
-        .collect();
-    Ok(Json(json!({ "billers": billers })))
 }

@@ -5,23 +5,19 @@ use std::{collections::HashMap, time::Instant};
 use axum::{
     body::Bytes,
     extract::{RawQuery, State},
-    http::{header, HeaderMap},
     Json,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    auth::{parse_body, require_client, require_same_client},
+    auth::{parse_body, require_same_client, BillerClient, LinkedAccount},
     catalog,
     error::{BillerError, BillerResult},
     rtl_routes::{parse_biller, require_user_id},
     scenarios,
 };
-use crate::{
-    state::SharedState,
-    util::{bearer, lock},
-};
+use crate::{state::SharedState, util::lock};
 
 #[derive(Deserialize)]
 struct CreateTokenBody {
@@ -34,10 +30,9 @@ struct CreateTokenBody {
 /// `POST /link/token/create`
 pub async fn create_token(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    _: BillerClient,
     body: Bytes,
 ) -> BillerResult<Json<Value>> {
-    require_client(&state, &headers)?;
     let body: CreateTokenBody = parse_body(&body)?;
     require_same_client(&state, body.client_id.as_deref())?;
     let user = require_user_id(body.client_user_id.as_deref(), "client_user_id")?;
@@ -72,10 +67,9 @@ struct ExchangeBody {
 /// `POST /link/token/exchange`
 pub async fn exchange_token(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    _: BillerClient,
     body: Bytes,
 ) -> BillerResult<Json<Value>> {
-    require_client(&state, &headers)?;
     let body: ExchangeBody = parse_body(&body)?;
     require_same_client(&state, body.client_id.as_deref())?;
     let public_token = body
@@ -102,22 +96,13 @@ pub async fn exchange_token(
 /// `GET /bills/get?account_link_id=` with the access token from the exchange.
 pub async fn bills(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    LinkedAccount(link): LinkedAccount,
     RawQuery(raw): RawQuery,
 ) -> BillerResult<Json<Value>> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer)
-        .ok_or_else(|| BillerError::Unauthorized("Missing access token".into()))?;
     let params: HashMap<String, String> =
         form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
             .into_owned()
             .collect();
-    let links = lock(&state.links);
-    let link = links
-        .account_link(token)
-        .ok_or_else(|| BillerError::Unauthorized("Invalid access token".into()))?;
     let wanted = params
         .get("account_link_id")
         .filter(|v| !v.is_empty())

@@ -29,6 +29,7 @@ pub struct PublicToken {
     pub used: bool,
 }
 
+#[derive(Clone)]
 pub struct AccountLink {
     pub link_id: String,
     pub biller: u16,

@@ -1,10 +1,16 @@
 //! BillerAPI: request-to-link records, link tokens, the link session page and bills.
+//!
+//! Data and stores (`catalog`, `scenarios`, `users`, `rtl_model`, `rtl_store`,
+//! `rtl_seed`, `links`, `error`) import neither `crate::state` nor the routes;
+//! the routes (`routes`, `*_routes`, `session`, `auth`) import `crate::state`.
 
 pub mod auth;
 pub mod catalog;
+pub mod catalog_routes;
 pub mod error;
 pub mod link_routes;
 pub mod links;
+pub mod routes;
 pub mod rtl_model;
 pub mod rtl_routes;
 pub mod rtl_seed;
@@ -12,37 +18,3 @@ pub mod rtl_store;
 pub mod scenarios;
 pub mod session;
 pub mod users;
-
-use axum::{
-    routing::{get, patch, post},
-    Router,
-};
-
-use crate::state::SharedState;
-
-pub fn routes() -> Router<SharedState> {
-    Router::new()
-        .route("/billers", get(catalog::list))
-        .route("/bills/get", get(link_routes::bills))
-        .route("/link/request-to-link", get(rtl_routes::list))
-        .route("/link/request-to-link/create", post(rtl_routes::create))
-        .route("/link/request-to-link/{id}", get(rtl_routes::get_one))
-        .route(
-            "/link/request-to-link/{id}/status",
-            patch(rtl_routes::set_status),
-        )
-        .route(
-            "/link/request-to-link/{id}/cancel",
-            post(rtl_routes::cancel),
-        )
-        .route(
-            "/link/request-to-link/{id}/proceed",
-            post(rtl_routes::proceed),
-        )
-        .route("/link/token/create", post(link_routes::create_token))
-        .route("/link/token/exchange", post(link_routes::exchange_token))
-        .route(
-            "/link/session/{token}",
-            get(session::show).post(session::submit),
-        )
-}

@@ -5,7 +5,7 @@ use std::{collections::HashMap, sync::Arc};
 use axum::{
     body::Bytes,
     extract::{Path, RawQuery, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
     Json,
 };
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::{
-    auth::{parse_body, require_client, require_same_client},
+    auth::{parse_body, require_same_client, BillerClient},
     catalog,
     error::{BillerError, BillerResult},
     rtl_model::{Rtl, RtlJson, RtlStatus, ID_SPACE},
@@ -32,10 +32,9 @@ const MAX_USER_ID_LEN: usize = 256;
 /// `GET /link/request-to-link`
 pub async fn list(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    _: BillerClient,
     RawQuery(raw): RawQuery,
 ) -> BillerResult<Response> {
-    require_client(&state, &headers)?;
     let query = parse_list_query(raw.as_deref().unwrap_or(""))?;
     let store = read(&state.rtls);
     let page = store.list(&query);
@@ -111,10 +110,9 @@ fn record_response(store: &RtlStore, pos: u32, status: StatusCode) -> Response {
 /// `GET /link/request-to-link/:id`
 pub async fn get_one(
     State(state): State<SharedState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: BillerClient,
 ) -> BillerResult<Response> {
-    require_client(&state, &headers)?;
     let store = read(&state.rtls);
     let pos = find(&store, &id)?;
     Ok(record_response(&store, pos, StatusCode::OK))
@@ -152,10 +150,9 @@ pub fn require_user_id(user: Option<&str>, field: &str) -> BillerResult<String> 
 /// `POST /link/request-to-link/create`
 pub async fn create(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    _: BillerClient,
     body: Bytes,
 ) -> BillerResult<Response> {
-    require_client(&state, &headers)?;
     let body: CreateBody = parse_body(&body)?;
     require_same_client(&state, body.client_id.as_deref())?;
     let client_user_id = require_user_id(body.client_user_id.as_deref(), "clientUserId")?;
@@ -199,11 +196,10 @@ struct StatusBody {
 /// `PATCH /link/request-to-link/:id/status`
 pub async fn set_status(
     State(state): State<SharedState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: BillerClient,
     body: Bytes,
 ) -> BillerResult<Response> {
-    require_client(&state, &headers)?;
     let body: StatusBody = parse_body(&body)?;
     let to = match body.status.as_deref() {
         None | Some("") => return Err(BillerError::BadRequest("status is required".into())),
@@ -251,11 +247,10 @@ struct CancelBody {
 /// as `cancellation_reason`, the only place the documented object can hold it.
 pub async fn cancel(
     State(state): State<SharedState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: BillerClient,
     body: Bytes,
 ) -> BillerResult<Response> {
-    require_client(&state, &headers)?;
     let body: CancelBody = parse_body(&body)?;
     let mut store = write(&state.rtls);
     let pos = find(&store, &id)?;
@@ -284,10 +279,9 @@ pub async fn cancel(
 /// `POST /link/request-to-link/:id/proceed`
 pub async fn proceed(
     State(state): State<SharedState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: BillerClient,
 ) -> BillerResult<Response> {
-    require_client(&state, &headers)?;
     let mut store = write(&state.rtls);
     let pos = find(&store, &id)?;
     let record = store.get(pos);

@@ -1,4 +1,6 @@
-//! `POST /v1/tokens` and the bearer-token check every other call makes.
+//! `POST /v1/tokens` and the bearer-token extractors every other call takes.
+//! Handlers take an extractor after any `Path` (a malformed path is refused
+//! first) and before the body.
 
 use std::{
     collections::HashMap,
@@ -7,64 +9,20 @@ use std::{
 
 use axum::{
     body::Bytes,
-    extract::State,
-    http::{header, HeaderMap},
+    extract::{FromRequestParts, State},
+    http::{header, request::Parts, HeaderMap},
     Json,
 };
 use serde_json::{json, Value};
 
-use super::error::{LmError, LmResult};
+use super::{
+    error::{LmError, LmResult},
+    tokens::Scope,
+};
 use crate::{
     state::{AppState, SharedState},
     util::{bearer, lock, random_alnum},
 };
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Payments, refunds, credits and cancellations.
-    Payment,
-    /// Everything else.
-    Core,
-}
-
-impl Scope {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Payment => "Link-Payment",
-            Self::Core => "Link-Core",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Scope> {
-        [Self::Payment, Self::Core]
-            .into_iter()
-            .find(|s| s.name() == text)
-    }
-}
-
-#[derive(Default)]
-pub struct AccessTokens {
-    tokens: HashMap<String, (Scope, Instant)>,
-}
-
-const PRUNE_ABOVE: usize = 1024;
-
-impl AccessTokens {
-    fn insert(&mut self, token: String, scope: Scope, expires: Instant) {
-        if self.tokens.len() >= PRUNE_ABOVE {
-            let now = Instant::now();
-            self.tokens.retain(|_, (_, e)| *e > now);
-        }
-        self.tokens.insert(token, (scope, expires));
-    }
-
-    fn scope_of(&self, token: &str, now: Instant) -> Option<Scope> {
-        match self.tokens.get(token) {
-            Some((scope, expires)) if now < *expires => Some(*scope),
-            _ => None,
-        }
-    }
-}
 
 /// `POST /v1/tokens`, form-encoded client credentials.
 pub async fn issue(State(state): State<SharedState>, body: Bytes) -> LmResult<Json<Value>> {
@@ -98,8 +56,32 @@ pub async fn issue(State(state): State<SharedState>, body: Bytes) -> LmResult<Js
     })))
 }
 
-/// Every call but `/v1/tokens` needs a live bearer token of the right scope.
-pub fn require(state: &AppState, headers: &HeaderMap, needed: Scope) -> LmResult<()> {
+/// A live `Link-Core` bearer token, which every call but `/v1/tokens` and
+/// payments needs. Handlers take it as an argument; a request without one is
+/// refused with 401 `UNAUTHORIZED`, one with a `Link-Payment` token with 403
+/// `INSUFFICIENT_SCOPE`.
+pub struct LinkCore;
+
+/// A live `Link-Payment` bearer token, which payments and refunds need.
+pub struct LinkPayment;
+
+impl FromRequestParts<SharedState> for LinkCore {
+    type Rejection = LmError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> LmResult<Self> {
+        require(state, &parts.headers, Scope::Core).map(|()| LinkCore)
+    }
+}
+
+impl FromRequestParts<SharedState> for LinkPayment {
+    type Rejection = LmError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> LmResult<Self> {
+        require(state, &parts.headers, Scope::Payment).map(|()| LinkPayment)
+    }
+}
+
+fn require(state: &AppState, headers: &HeaderMap, needed: Scope) -> LmResult<()> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -1,11 +1,11 @@
 //! `POST /v1/payments`: payments (CUSTOMER → MERCHANT) and refunds
 //! (MERCHANT → CUSTOMER), validated as the documents describe.
 
-use axum::{body::Bytes, extract::State, http::HeaderMap, Json};
+use axum::{body::Bytes, extract::State, Json};
 use serde_json::{json, Map, Value};
 
 use super::{
-    auth::{require, Scope},
+    auth::LinkPayment,
     body::{parse_object, required_str},
     error::{LmError, LmResult},
     model::{TransactionStatus, TransactionType},
@@ -23,10 +23,9 @@ const MAX_DOLLAR_DIGITS: usize = 12;
 
 pub async fn create(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    _: LinkPayment,
     body: Bytes,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Payment)?;
     let request = validate(&state, &body)?;
     let (transaction_id, status, reference, failure) = {
         let mut money = lock(&state.money);

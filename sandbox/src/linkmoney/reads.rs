@@ -3,13 +3,12 @@
 use axum::{
     body::Bytes,
     extract::{Path, State},
-    http::HeaderMap,
     Json,
 };
 use serde_json::{json, Value};
 
 use super::{
-    auth::{require, Scope},
+    auth::LinkCore,
     body::{parse_object, required_str},
     error::{LmError, LmResult},
     model::{Customer, CustomerStatus},
@@ -25,10 +24,9 @@ use crate::{
 /// and announces it with `customer.created`.
 pub async fn create_session(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    _: LinkCore,
     body: Bytes,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Core)?;
     let body = parse_object(&body)?;
     let first_name = required_str(&body, "firstName")?;
     let last_name = required_str(&body, "lastName")?;
@@ -81,10 +79,9 @@ fn customer_not_found(id: &str) -> LmError {
 /// `GET /v1/customers/{id}`
 pub async fn customer(
     State(state): State<SharedState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: LinkCore,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Core)?;
     let money = lock(&state.money);
     let customer = money.customer(&id).ok_or_else(|| customer_not_found(&id))?;
     Ok(Json(customer.json()))
@@ -93,10 +90,9 @@ pub async fn customer(
 /// `GET /v1/customers/{id}/accounts`
 pub async fn accounts(
     State(state): State<SharedState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: LinkCore,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Core)?;
     let money = lock(&state.money);
     let customer = money.customer(&id).ok_or_else(|| customer_not_found(&id))?;
     Ok(Json(customer.accounts_json()))
@@ -105,10 +101,9 @@ pub async fn accounts(
 /// `GET /v1/customers/{id}/account-verifications/accounts`
 pub async fn verified_accounts(
     State(state): State<SharedState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: LinkCore,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Core)?;
     let money = lock(&state.money);
     let customer = money.customer(&id).ok_or_else(|| customer_not_found(&id))?;
     Ok(Json(customer.verified_accounts_json()))
@@ -117,10 +112,9 @@ pub async fn verified_accounts(
 /// `GET /v1/transactions/{id}`
 pub async fn transaction(
     State(state): State<SharedState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: LinkCore,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Core)?;
     let money = lock(&state.money);
     let transaction = money
         .transaction(&id)
@@ -131,10 +125,9 @@ pub async fn transaction(
 /// `GET /v1/payouts/{id}`
 pub async fn payout(
     State(state): State<SharedState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: LinkCore,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Core)?;
     let money = lock(&state.money);
     let payout = money
         .payout(&id)

@@ -1,60 +1,22 @@
-//! Webhook subscriptions and best-effort delivery of the documented payload.
+//! `/v1/webhook/subscribe`, `/v1/webhook/unsubscribe` and best-effort delivery
+//! of the documented payload.
 //! No signature header is sent: the documents do not say how Link Money signs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use axum::{body::Bytes, extract::State, http::HeaderMap, Json};
+use axum::{body::Bytes, extract::State, Json};
 use serde_json::{json, Map, Value};
 
 use super::{
-    auth::{require, Scope},
+    auth::LinkCore,
     body::{parse_object, required_str},
     error::{LmError, LmResult},
+    subscriptions::{category_of, CATEGORIES, EVENTS},
 };
 use crate::{
     state::{AppState, SharedState},
     util::{format_webhook_time, lock, now_millis, random_uuid},
 };
-
-pub const EVENTS: [&str; 14] = [
-    "customer.created",
-    "customer.activated",
-    "customer.deactivated",
-    "customer.account.linked",
-    "customer.account.deactivated",
-    "payment.created",
-    "payment.pending",
-    "payment.authorized",
-    "payment.scheduled",
-    "payment.initiated",
-    "payment.succeeded",
-    "payment.disbursed",
-    "payment.failed",
-    "payment.canceled",
-];
-
-const CATEGORIES: [&str; 3] = ["ACCOUNT", "CUSTOMER", "PAYMENT"];
-
-fn category_of(event: &str) -> &'static str {
-    if event.starts_with("customer.account.") {
-        "ACCOUNT"
-    } else if event.starts_with("customer.") {
-        "CUSTOMER"
-    } else {
-        "PAYMENT"
-    }
-}
-
-struct Subscription {
-    url: String,
-    events: BTreeSet<&'static str>,
-}
-
-/// Keyed by subscription key; a BTreeMap so deliveries go out in a stable order.
-#[derive(Default)]
-pub struct Subscriptions {
-    by_key: BTreeMap<String, Subscription>,
-}
 
 /// The events a `subscriptionDetails` object names, categories expanded.
 fn selected_events(body: &Map<String, Value>) -> LmResult<BTreeSet<&'static str>> {
@@ -106,10 +68,9 @@ fn selected_events(body: &Map<String, Value>) -> LmResult<BTreeSet<&'static str>
 /// `POST /v1/webhook/subscribe`
 pub async fn subscribe(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    _: LinkCore,
     body: Bytes,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Core)?;
     let body = parse_object(&body)?;
     let url = required_str(&body, "url")?;
     let valid_url = reqwest::Url::parse(url)
@@ -121,13 +82,7 @@ pub async fn subscribe(
     let events = selected_events(&body)?;
     let mut subscriptions = lock(&state.webhooks);
     let key = state.with_rng(random_uuid);
-    subscriptions.by_key.insert(
-        key.clone(),
-        Subscription {
-            url: url.to_string(),
-            events,
-        },
-    );
+    subscriptions.add(key.clone(), url.to_string(), events);
     Ok(Json(json!({ "subscriptionKey": key })))
 }
 
@@ -135,21 +90,14 @@ pub async fn subscribe(
 /// everything; a subscription left with no events is deleted.
 pub async fn unsubscribe(
     State(state): State<SharedState>,
-    headers: HeaderMap,
+    _: LinkCore,
     body: Bytes,
 ) -> LmResult<Json<Value>> {
-    require(&state, &headers, Scope::Core)?;
     let body = parse_object(&body)?;
     let key = required_str(&body, "subscriptionId")?;
     let events = selected_events(&body)?;
-    let mut subscriptions = lock(&state.webhooks);
-    let subscription = subscriptions
-        .by_key
-        .get_mut(key)
-        .ok_or_else(|| LmError::NotFound(format!("Subscription '{key}' not found")))?;
-    subscription.events.retain(|e| !events.contains(e));
-    if subscription.events.is_empty() {
-        subscriptions.by_key.remove(key);
+    if !lock(&state.webhooks).remove_events(key, &events) {
+        return Err(LmError::NotFound(format!("Subscription '{key}' not found")));
     }
     Ok(Json(json!({})))
 }
@@ -183,12 +131,11 @@ pub fn dispatch(state: &SharedState, events: Vec<Event>) {
     let deliveries: Vec<(String, Vec<Value>)> = {
         let subscriptions = lock(&state.webhooks);
         subscriptions
-            .by_key
-            .values()
+            .iter()
             .filter_map(|s| {
                 let payloads: Vec<Value> = events
                     .iter()
-                    .filter(|e| s.events.contains(e.kind))
+                    .filter(|e| s.wants(e.kind))
                     .map(|e| payload(state, e))
                     .collect();
                 (!payloads.is_empty()).then(|| (s.url.clone(), payloads))
