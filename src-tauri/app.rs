@@ -33,6 +33,9 @@ pub struct App {
     _embedded: Option<linkdesk_sandbox::Sandbox>,
     /// The full sync in progress, if any: its environment and its cancel switch.
     pub sync: std::sync::Mutex<Option<(String, crate::sync::SyncCancel)>>,
+    /// What the start-up look at refunds left open found (once it is done),
+    /// for the window to show whenever it asks.
+    pub startup_refunds: std::sync::Mutex<Option<Vec<crate::journal::RefundRow>>>,
 }
 
 impl App {
@@ -69,6 +72,7 @@ impl App {
             startup_notices,
             _embedded: embedded,
             sync: std::sync::Mutex::new(None),
+            startup_refunds: std::sync::Mutex::new(None),
         };
         // Come back to the environment used last; it opens locked if production.
         if let Some(id) = app.envs.active() {

@@ -89,6 +89,7 @@ pub fn run() {
             commands::money::refund_discard,
             commands::money::refund_list,
             commands::money::refund_unresolved,
+            commands::money::refund_startup_report,
             commands::money::refund_threshold,
             commands::money::set_refund_threshold,
             commands::money::webhook_list,

@@ -99,6 +99,9 @@ pub fn spawn_refund_resolver(handle: AppHandle) {
                     count = rows.len(),
                     "refunds left open by an earlier run were looked at"
                 );
+                *app.startup_refunds
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(rows.clone());
                 let _ = handle.emit("refunds-resolved", &rows);
             }
             Ok(_) => {}

@@ -6,6 +6,8 @@
 mod money_support;
 mod support;
 
+use std::time::Duration;
+
 use serde_json::json;
 use support::webdriver::{e2e_enabled, App, WINDOW};
 
@@ -285,6 +287,9 @@ async fn an_unresolved_refund_is_shown_and_resolved_after_a_restart() {
     ])
     .await;
     app.wait(&tid("refunds-unresolved-notice")).await;
+    // What the start-up look said of it stays on screen until dismissed.
+    wait_text(&app, "refunds-resolved-notice", "Restart test").await;
+    wait_text(&app, "refunds-resolved-notice", "Waiting to be resolved").await;
     click(&app, "nav-refunds").await;
     app.wait(&tid("refund-retry")).await;
     wait_text(&app, "refunds-unresolved", "unknown outcome").await;
@@ -351,14 +356,45 @@ async fn a_refund_is_bounded_by_its_payment_in_the_window() {
         click(&app, "transaction-refund").await;
         wait_text(&app, "refund-number", &format!("#{n} of this payment")).await;
         type_in(&app, "refund-amount", &amount).await;
-        click(&app, "confirm-ok").await;
+        if n == 1 {
+            // Enter on "Review refund…" reviews; a second Enter must not send
+            // what was not seen.
+            app.js(
+                "document.querySelector('[data-testid=confirm-ok]').focus();",
+                vec![],
+            )
+            .await;
+            app.key("\u{E007}").await;
+            wait_text(&app, "confirm-amount", "$1.00").await;
+            let focused = app
+                .js(
+                    "return document.activeElement.dataset.testid || '';",
+                    vec![],
+                )
+                .await;
+            assert_ne!(focused, json!("confirm-ok"), "Send has the focus");
+            app.key("\u{E007}").await;
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            assert!(
+                app.find_all(&tid("refund-result-state")).await.is_empty(),
+                "a second Enter sent the refund"
+            );
+        } else {
+            click(&app, "confirm-ok").await;
+        }
         wait_text(&app, "confirm-amount", &format!("${amount}")).await;
         if n == 2 {
             wait_text(&app, "confirm-left", "$0.00").await;
             app.screenshot("money-14-refund-the-rest").await;
         }
         click(&app, "confirm-ok").await;
+        if n == 1 {
+            // While it is sending, nothing in the dialog changes it.
+            let change = app.wait(&tid("refund-change")).await;
+            assert!(!app.enabled(&change).await, "Change works while sending");
+        }
         wait_text(&app, "refund-result-state", "Sent — authorized").await;
+        assert_eq!(text_of(&app, "confirm-cancel").await, "Close");
         click(&app, "confirm-cancel").await;
         wait_text(&app, "transaction-id", &txn).await;
         if n == 1 {
@@ -397,10 +433,12 @@ async fn a_refund_is_bounded_by_its_payment_in_the_window() {
     assert!(notes.contains("Already refunded in full"), "{notes}");
     assert!(notes.contains("not settled"), "{notes}");
     app.screenshot("money-16-which-payment").await;
-    // Pasting the refunded payment: Link Money is asked, and nothing is left.
+    // Pasting the refunded payment: Link Money is asked, nothing is left, and
+    // the picker says so and stays open.
     type_in(&app, "refund-payment-id", &txn).await;
     click(&app, "confirm-ok").await;
-    wait_text(&app, "error-banner", "Nothing is left to refund").await;
+    wait_text(&app, "dialog-error", "Nothing is left to refund").await;
+    app.wait(&tid("refund-payment-choices")).await;
     assert_eq!(
         money_support::new_refunds(&url, &before).await.len(),
         2,

@@ -91,6 +91,16 @@ pub async fn refund_list(app: State<'_, App>, all: Option<bool>) -> AppResult<Ve
     refunds::list(&RefundContext::from_app(&app), all.unwrap_or(false)).await
 }
 
+/// What the start-up look at refunds left open by the last run found, once
+/// it is done (None before, or when there were none).
+#[tauri::command]
+pub fn refund_startup_report(app: State<'_, App>) -> Option<Vec<RefundRow>> {
+    app.startup_refunds
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+}
+
 #[tauri::command]
 pub async fn refund_unresolved(app: State<'_, App>) -> AppResult<Vec<RefundRow>> {
     refunds::open_refunds(&RefundContext::from_app(&app)).await

@@ -285,6 +285,18 @@ impl App {
         .await;
     }
 
+    /// Presses and releases a key where the focus is, as a person would: real
+    /// key events through WebDriver's actions API (`key` is a character, or
+    /// a WebDriver key code such as "\u{E007}" for Enter).
+    pub async fn key(&self, key: &str) {
+        let actions = json!({"actions": [{
+            "type": "key", "id": "keyboard",
+            "actions": [{"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]
+        }]});
+        self.cmd("POST", "/actions", Some(actions)).await;
+        self.cmd("DELETE", "/actions", None).await;
+    }
+
     /// Saves a PNG of the window under target/e2e/.
     pub async fn screenshot(&self, name: &str) {
         use base64::Engine;

@@ -324,13 +324,17 @@ export function init() {
       empty),
   );
   els = { all, threshold, unresolved, head, rows, empty };
-  listen("refunds-resolved", (e) => { refreshList(); checkUnresolved(); resolvedNotice(e.payload || []); }).catch(() => {});
+  // The start-up look may end before or after this window is ready.
+  listen("refunds-resolved", (rows) => { refreshList(); checkUnresolved(); resolvedNotice(rows || []); }).catch(() => {});
+  call("refund_startup_report").then((rows) => resolvedNotice(rows || [])).catch(() => {});
   checkUnresolved();
 }
 
 /** What became of the refunds the last run left open, until dismissed. */
+let resolvedShown = false;
 function resolvedNotice(rows) {
-  if (!rows.length) return;
+  if (!rows.length || resolvedShown) return;
+  resolvedShown = true;
   const close = h("button", { class: "ghost banner-close", title: "Dismiss" }, "×");
   const lines = rows.map((r) => h("li", {}, `Refund of ${formatCents(r.amountCents, r.currency)} to ${r.customerName || r.customerId}${r.refundNumber ? ` (#${r.refundNumber} of payment ${String(r.transactionId).slice(0, 8)}…)` : ""}: ${r.headline}`));
   const el = h("div", { class: "banner notice", testid: "refunds-resolved-notice", role: "status" },
