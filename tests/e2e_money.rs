@@ -447,3 +447,85 @@ async fn a_refund_is_bounded_by_its_payment_in_the_window() {
     app.quit().await;
     sandbox.stop().await;
 }
+
+/// Another seat already made this payment's refund #1: the window says so,
+/// sends nothing, and goes on only once a person records that refund's amount.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_made_elsewhere_is_recorded_before_going_on() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let sandbox = money_support::start(|_| {}).await;
+    let url = sandbox.url();
+    let (txn, customer, paid) = money_support::succeeded_payment_between(&url, 500, 9_000, 0).await;
+    money_support::pay(&url, &customer, 10_000).await;
+    // The other seat's refund #1 of this payment: $2.00, with the key every
+    // seat derives for it.
+    let key = linkdesk::linkmoney::refund_request_key(money_support::MERCHANT, &txn, 1);
+    let elsewhere = money_support::client(&url)
+        .send_refund(&linkdesk::linkmoney::RefundRequest {
+            customer_id: customer.clone(),
+            amount: linkdesk::linkmoney::Money::usd(200),
+            client_reference_id: None,
+            soft_descriptor: None,
+            request_key: key,
+        })
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.payment_status, "AUTHORIZED");
+    let before = money_support::transaction_ids(&url).await;
+
+    let app = App::launch(&[("LINKDESK_LINKMONEY_URL", url.clone())]).await;
+    app.wait(&tid("rtl-row")).await;
+    click(&app, "nav-transactions").await;
+    type_in(&app, "transaction-lookup-input", &txn).await;
+    click(&app, "transaction-lookup-go").await;
+    wait_text(&app, "transaction-status", "SUCCEEDED").await;
+    click(&app, "transaction-refund").await;
+    type_in(&app, "refund-amount", "1.00").await;
+    click(&app, "confirm-ok").await;
+    wait_text(&app, "confirm-amount", "$1.00").await;
+    click(&app, "confirm-ok").await;
+    wait_text(&app, "refund-result-state", "Not sent — made elsewhere").await;
+    // Close is the default: Enter does not start another refund.
+    let focused = app
+        .js(
+            "return document.activeElement.dataset.testid || '';",
+            vec![],
+        )
+        .await;
+    assert_eq!(focused, json!("confirm-cancel"));
+    app.screenshot("money-17-made-elsewhere").await;
+
+    // The payment now says what is left is unknown, and offers no refund.
+    click(&app, "confirm-cancel").await;
+    wait_text(&app, "transaction-refunded", "unknown").await;
+    wait_text(&app, "refund-block", "made elsewhere").await;
+    let refund = app.wait(&tid("transaction-refund")).await;
+    assert!(!app.enabled(&refund).await);
+
+    // Recorded from the refund journal, the payment can be refunded further.
+    click(&app, "nav-refunds").await;
+    click(&app, "refund-record-elsewhere").await;
+    type_in(&app, "elsewhere-amount", "2.00").await;
+    click(&app, "confirm-ok").await;
+    wait_text(&app, "toast", "Amount recorded").await;
+    click(&app, "nav-transactions").await;
+    type_in(&app, "transaction-lookup-input", &txn).await;
+    click(&app, "transaction-lookup-go").await;
+    let left = linkdesk::linkmoney::format_cents(paid - 200);
+    wait_text(&app, "transaction-refunded", &format!("${left} left")).await;
+    click(&app, "transaction-refund").await;
+    wait_text(&app, "refund-number", "#2 of this payment").await;
+    wait_text(&app, "refund-cap", "refunded elsewhere").await;
+    app.screenshot("money-18-after-recording").await;
+    click(&app, "confirm-cancel").await;
+    assert!(
+        money_support::new_refunds(&url, &before).await.is_empty(),
+        "nothing was sent from this window"
+    );
+    app.quit().await;
+    sandbox.stop().await;
+}

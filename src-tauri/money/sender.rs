@@ -170,7 +170,7 @@ fn record(
             let settled = Settled {
                 error_code: Some("DUPLICATE_REQUEST_KEY".into()),
                 error_message: Some(format!(
-                    "This payment already has {which}, made elsewhere (another Linkdesk or another tool): Link Money refused the key, and nothing was sent from here. Check with your team before refunding it again as the next refund."
+                    "This payment already has {which}, made elsewhere (another Linkdesk or another tool): Link Money refused the key, and nothing was sent from here. Ask who made it and record its amount before this payment is refunded further."
                 )),
                 ..Settled::default()
             };
