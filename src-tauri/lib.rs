@@ -50,12 +50,28 @@ pub fn run() {
             startup::relock_on_screen_lock(tauri_app.handle().clone());
             Ok(())
         })
+        .on_window_event(|window, event| {
+            // Closing while a refund is being sent is safe (the journal and
+            // the next start find its outcome) but surprising: the window
+            // asks first, and `close_anyway` closes it.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let sending = window
+                    .try_state::<app::App>()
+                    .is_some_and(|app| app.journal.sending_now());
+                if sending {
+                    api.prevent_close();
+                    use tauri::Emitter;
+                    let _ = window.emit("close-blocked", ());
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::system::app_info,
             commands::system::set_work_offline,
             commands::system::open_external,
             commands::system::copy_text,
             commands::system::first_rows_shown,
+            commands::system::close_anyway,
             commands::rtl::list_rtls,
             commands::rtl::get_rtl,
             commands::rtl::list_billers,

@@ -107,3 +107,12 @@ pub fn first_rows_shown(rows: u32) {
         tracing::info!(rows, "startup: first rows on screen {ms} ms after launch");
     });
 }
+
+/// Closes the window although a refund is being sent: the person chose to,
+/// after being told; the journal and the next start find the outcome.
+#[tauri::command]
+pub fn close_anyway(window: tauri::Window) -> AppResult<()> {
+    window
+        .destroy()
+        .map_err(|e| AppError::internal(format!("Could not close the window: {e}")))
+}

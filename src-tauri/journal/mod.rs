@@ -164,6 +164,12 @@ impl Journal {
         }
     }
 
+    /// Whether this process is sending a refund right now (closing the
+    /// window then leaves its outcome to the next start).
+    pub fn sending_now(&self) -> bool {
+        !lock(&self.inner.in_flight).is_empty()
+    }
+
     /// Marks `key` as being sent by this process; None when it already is.
     pub fn claim(&self, key: &str) -> Option<Claim> {
         let mut set = lock(&self.inner.in_flight);
@@ -296,7 +302,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (journal, notice) = Journal::open(dir.path());
         assert!(notice.is_none());
+        assert!(!journal.sending_now());
         let first = journal.claim("k1").unwrap();
+        assert!(journal.sending_now());
         assert!(journal.claim("k1").is_none());
         assert!(journal.claim("k2").is_some());
         drop(first);

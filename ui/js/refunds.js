@@ -324,6 +324,16 @@ export function init() {
       empty),
   );
   els = { all, threshold, unresolved, head, rows, empty };
+  // Closing while a refund is sending: say so, and let the person choose.
+  listen("close-blocked", () => {
+    if (document.querySelector("[data-testid=close-blocked-notice]")) return;
+    const close = h("button", { class: "small", testid: "close-anyway", onclick: () => call("close_anyway").catch(showError) }, "Close anyway");
+    const stay = h("button", { class: "ghost banner-close", title: "Keep the window open" }, "×");
+    const el = h("div", { class: "banner error", testid: "close-blocked-notice", role: "alert" },
+      h("span", { class: "banner-text" }, "A refund is being sent right now. Wait for its outcome before closing; if you close anyway, it is never sent twice, and its outcome is found at the next start."), close, stay);
+    stay.addEventListener("click", () => el.remove());
+    $("#notices").append(el);
+  }).catch(() => {});
   // The start-up look may end before or after this window is ready.
   listen("refunds-resolved", (rows) => { refreshList(); checkUnresolved(); resolvedNotice(rows || []); }).catch(() => {});
   call("refund_startup_report").then((rows) => resolvedNotice(rows || [])).catch(() => {});
