@@ -386,6 +386,15 @@ async fn a_refund_is_bounded_by_its_payment_in_the_window() {
         if n == 2 {
             wait_text(&app, "confirm-left", "$0.00").await;
             app.screenshot("money-14-refund-the-rest").await;
+            // At the smallest window the dialog's buttons stay in view.
+            app.resize(960, 600).await;
+            app.wait_js(
+                "Send in view at 960x600",
+                "(() => { const r = document.querySelector('[data-testid=confirm-ok]').getBoundingClientRect(); return r.bottom <= window.innerHeight && r.right <= window.innerWidth && r.height > 0; })()",
+            )
+            .await;
+            app.screenshot("money-14b-refund-the-rest-960x600").await;
+            app.resize(1360, 860).await;
         }
         if n == 1 {
             // While it is sending, nothing in the dialog changes it: checked

@@ -297,6 +297,16 @@ impl App {
         self.cmd("DELETE", "/actions", None).await;
     }
 
+    /// Sets the window's outer size, in CSS pixels.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
     /// Saves a PNG of the window under target/e2e/.
     pub async fn screenshot(&self, name: &str) {
         use base64::Engine;

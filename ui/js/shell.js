@@ -78,6 +78,7 @@ export const shell = {
     const env = this.info.environment;
     const banner = $("#env-banner");
     banner.textContent = env.name;
+    banner.title = `${env.kind === "production" ? "Production" : "Sandbox"} environment: ${env.name}`;
     banner.className = `env-banner ${env.kind}`;
     const production = env.kind === "production";
     document.body.classList.toggle("production", production);
