@@ -228,7 +228,15 @@ fn save_environment(
     let env = app.envs.prepare(input.env, &[builtin_name.as_str()])?;
     let before = app.envs.get(&env.id);
     if let Some(before) = &before {
-        check_typed_name(before, &env, input.confirm_name.as_deref())?;
+        // The active production environment, unlocked, was confirmed by its
+        // name already; anything else needs the name typed here.
+        let session = app.session();
+        let unlocked = before.kind == EnvKind::Production
+            && session.env.id == before.id
+            && session.guard.writable();
+        if !unlocked {
+            check_typed_name(before, &env, input.confirm_name.as_deref())?;
+        }
     }
     if let Some(secret) = &biller_secret {
         check_biller_secret_kind(env.kind, secret)?;
@@ -285,7 +293,8 @@ pub fn forgets_secrets(before: &Environment, after: &Environment) -> bool {
 
 /// A production environment's URLs, merchant ID and kind, and making a
 /// sandbox a production environment, need the environment's current name
-/// typed again, like unlocking writes does.
+/// typed again, like unlocking writes does (an active production environment
+/// that is unlocked needs nothing more: see `save_environment`).
 pub fn check_typed_name(
     before: &Environment,
     after: &Environment,
@@ -674,5 +683,26 @@ mod tests {
             vec![Service::Biller, Service::Linkmoney]
         );
         assert_eq!(stored(&id, SecretSlot::BillerClientSecret), None);
+    }
+
+    #[test]
+    fn the_unlocked_active_production_environment_is_edited_without_typing_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = test_app(dir.path());
+        let new = Environment {
+            id: String::new(),
+            ..env(EnvKind::Production)
+        };
+        let saved = save(&app, input(new, None, None)).unwrap();
+        app.switch(&saved.env.id).unwrap();
+        let mut edit = saved.env.clone();
+        edit.merchant_id = "m2".into();
+        // Active but locked: refused.
+        let err = save(&app, input(edit.clone(), None, None)).unwrap_err();
+        assert_eq!(err.code, ErrorCode::ProductionLocked);
+        // Unlocked by typing its name: the unlock is the confirmation.
+        unlock(&app, &saved.env.name).unwrap();
+        let saved = save(&app, input(edit, None, None)).unwrap();
+        assert_eq!(saved.env.merchant_id, "m2");
     }
 }
