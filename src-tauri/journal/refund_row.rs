@@ -80,19 +80,6 @@ impl RefundState {
         )
     }
 
-    /// Whether a refund in this state counts against its payment's amount:
-    /// it went out, or may have. Mirrors `NOT_COUNTED`.
-    pub fn counts_against_payment(&self) -> bool {
-        !matches!(
-            self,
-            RefundState::Draft
-                | RefundState::Discarded
-                | RefundState::FailedNotSent
-                | RefundState::TerminalFailed
-                | RefundState::MadeElsewhere
-        ) && !matches!(self.as_str(), "CANCELED" | "CANCELLED")
-    }
-
     /// The state in words a support engineer reads; never internal jargon.
     pub fn headline(&self) -> &'static str {
         match self {
@@ -336,33 +323,6 @@ pub struct Settled {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_counting_rule_and_its_sql_agree() {
-        for state in [
-            "DRAFT",
-            "SENDING",
-            "AUTHORIZED",
-            "PENDING",
-            "TERMINAL_FAILED",
-            "SENT_UNCONFIRMED",
-            "MADE_ELSEWHERE",
-            "FAILED_NOT_SENT",
-            "UNRESOLVED",
-            "DISCARDED",
-            "SUCCEEDED",
-            "CANCELED",
-            "CANCELLED",
-            "RETRYABLE_FAILED",
-        ] {
-            let in_sql = NOT_COUNTED.contains(&format!("'{state}'"));
-            assert_eq!(
-                RefundState::parse(state).counts_against_payment(),
-                !in_sql,
-                "{state}"
-            );
-        }
-    }
 
     #[test]
     fn unknown_payment_statuses_are_kept_as_they_came() {

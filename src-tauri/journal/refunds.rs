@@ -138,20 +138,12 @@ impl Journal {
                 "This refund names no payment; open it again from the payment. Nothing was sent.",
             )));
         };
-        let draft = Draft {
-            env_id: row.env_id.clone(),
-            env_name: row.env_name.clone(),
-            env_kind: row.env_kind.clone(),
-            customer_id: row.customer_id.clone(),
-            customer_name: row.customer_name.clone(),
-            customer_status: row.customer_status.clone(),
-            account_last_four: row.account_last_four.clone(),
-            account_status: row.account_status.clone(),
-            transaction_id: transaction_id.clone(),
-            payment_cents: opened_cents,
-            linkmoney_url: target.linkmoney_url.clone(),
-            merchant_id: target.merchant_id.clone(),
-        };
+        let draft = Draft::of_payment(
+            &row.env_id,
+            &target.merchant_id,
+            &row.customer_id,
+            transaction_id,
+        );
         let paid = opened_cents.min(payment_cents);
         let already = refunded_in(&tx, &draft, key)?;
         if let Some(why) = already.unknown_elsewhere() {

@@ -248,30 +248,50 @@ pub async fn refresh_statuses(
     if work_offline {
         return 0;
     }
-    let mut changed = 0;
     let open = rows.iter().filter(|r| {
         r.env_id == session.env.id
             && r.payment_id.is_some()
             && r.state.is_service_status()
             && !matches!(r.state.as_str(), "SUCCEEDED" | "CANCELED")
     });
+    // Asked all at once: a slow service delays the view by one answer, not
+    // by one answer per refund.
+    let mut asks = tokio::task::JoinSet::new();
     for row in open.take(AT_MOST) {
-        let id = row.payment_id.clone().unwrap_or_default();
-        let Ok(t) = lm.get_transaction(&id).await else {
-            continue;
-        };
-        let Some(status) = t.value.transaction_status.clone() else {
-            continue;
-        };
-        let (j, key) = (journal.clone(), row.request_key.clone());
-        if blocking(move || Ok(j.update_service_status(&key, &status)?))
-            .await
-            .unwrap_or(false)
-        {
-            changed += 1;
-        }
+        let (lm, key, id) = (
+            lm.clone(),
+            row.request_key.clone(),
+            row.payment_id.clone().unwrap_or_default(),
+        );
+        asks.spawn(async move {
+            let status = lm
+                .get_transaction(&id)
+                .await
+                .ok()?
+                .value
+                .transaction_status?;
+            Some((key, status))
+        });
     }
-    changed
+    let mut found = Vec::new();
+    while let Some(done) = asks.join_next().await {
+        found.extend(done.ok().flatten());
+    }
+    if found.is_empty() {
+        return 0;
+    }
+    let j = journal.clone();
+    blocking(move || {
+        let mut changed = 0;
+        for (key, status) in &found {
+            if j.update_service_status(key, status)? {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    })
+    .await
+    .unwrap_or(0)
 }
 
 /// The audit entry of a refund's outcome.
