@@ -12,7 +12,7 @@ mod money_support;
 use linkdesk::biller::NewRtl;
 use linkdesk::environments::{EnvKind, Environment};
 use linkdesk::error::ErrorCode;
-use linkdesk::journal::{AuditFilter, RefundState, Sending, Target};
+use linkdesk::journal::{AuditFilter, RefundState};
 use linkdesk::linkmoney::{Scope, SubscriptionType};
 use linkdesk::money::webhooks::{self, SubscribeInput};
 use linkdesk::money::{lookups, refunds, RefundContext, RefundInput};
@@ -437,25 +437,14 @@ async fn refunds_left_open_are_resolved_at_the_next_start() {
     let reference = format!("restart-{}", uuid::Uuid::new_v4().simple());
     let key = {
         let app = app_at(dir.path(), &url);
-        let dialog = refunds::open(&RefundContext::from_app(&app), None, &txn)
-            .await
-            .unwrap();
         // Journaled as SENDING, then the process ended: what a crash leaves.
-        let sending = Sending {
-            amount_cents: 42,
-            client_reference_id: Some(reference.clone()),
-            soft_descriptor: None,
-        };
-        let client = app.session().linkmoney().unwrap().clone();
-        let target = Target {
-            env_id: "embedded".into(),
-            linkmoney_url: client.base_url().into(),
-            merchant_id: client.merchant_id().into(),
-        };
-        app.journal
-            .begin_sending(&dialog.request_key, &target, &sending, dialog.payment_cents)
-            .unwrap();
-        dialog.request_key
+        crashed_refund(
+            &RefundContext::from_app(&app),
+            &txn,
+            42,
+            Some(reference.clone()),
+        )
+        .await
     };
 
     let app = app_at(dir.path(), &url);

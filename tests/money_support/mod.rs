@@ -350,3 +350,51 @@ pub async fn set_status(url: &str, transaction: &str, status: &str) {
         .unwrap();
     assert!(answer.status().is_success(), "{answer:?}");
 }
+
+/// The refund form with just a key and an amount.
+pub fn input(key: &str, amount: &str) -> linkdesk::money::RefundInput {
+    linkdesk::money::RefundInput {
+        request_key: key.to_string(),
+        amount: amount.to_string(),
+        ..Default::default()
+    }
+}
+
+/// How many payment-scope tokens the context's client fetched: none means
+/// nothing could have been sent.
+pub fn payment_tokens(ctx: &RefundContext) -> u64 {
+    ctx.session
+        .linkmoney()
+        .unwrap()
+        .tokens()
+        .fetch_count_for(linkdesk::linkmoney::Scope::Payment)
+}
+
+/// What a process killed mid-refund leaves: a refund of `cents` from
+/// `payment` (with this client reference), journaled as SENDING for the
+/// context's environment and never sent. Returns its request key.
+pub async fn crashed_refund(
+    ctx: &RefundContext,
+    payment: &str,
+    cents: i64,
+    reference: Option<String>,
+) -> String {
+    let dialog = linkdesk::money::refunds::open(ctx, None, payment)
+        .await
+        .unwrap();
+    let client = ctx.session.linkmoney().unwrap();
+    let target = linkdesk::journal::Target {
+        env_id: ctx.session.env.id.clone(),
+        linkmoney_url: client.base_url().into(),
+        merchant_id: client.merchant_id().into(),
+    };
+    let sending = linkdesk::journal::Sending {
+        amount_cents: cents,
+        client_reference_id: reference,
+        soft_descriptor: None,
+    };
+    ctx.journal
+        .begin_sending(&dialog.request_key, &target, &sending, dialog.payment_cents)
+        .unwrap();
+    dialog.request_key
+}
