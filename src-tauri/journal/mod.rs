@@ -7,6 +7,7 @@
 
 mod audit;
 mod prefs;
+mod refund_cap;
 mod refund_row;
 mod refunds;
 mod schema;

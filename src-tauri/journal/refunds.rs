@@ -6,10 +6,9 @@
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::refund_row::{
-    from_row, Draft, Drafted, RefundRow, RefundState, Refunded, Sending, Settled,
-};
-use super::refund_row::{COLUMNS, NOT_COUNTED, OPEN_STATES};
+use super::refund_cap::refunded_in;
+use super::refund_row::{from_row, Draft, Drafted, RefundRow, RefundState, Sending, Settled};
+use super::refund_row::{COLUMNS, OPEN_STATES};
 use super::{now, Journal, JournalError};
 use crate::error::{AppError, ErrorCode};
 use crate::linkmoney::refund_request_key;
@@ -179,13 +178,6 @@ impl Journal {
         Ok(row)
     }
 
-    /// What counts against the payment of `d` now, `except_key` left out.
-    pub fn refunded(&self, d: &Draft, except_key: &str) -> Result<Refunded, JournalError> {
-        let mut conn = self.conn()?;
-        let tx = conn.transaction()?;
-        refunded_in(&tx, d, except_key)
-    }
-
     /// Counts one more attempt before it is sent; returns the attempt number.
     /// Fails when the refund is no longer waiting for an outcome.
     pub fn start_attempt(&self, key: &str) -> Result<u32, JournalError> {
@@ -315,45 +307,6 @@ impl Journal {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Records the amount of a refund Link Money says was made elsewhere, as a
-    /// person found it out (once: it is never rewritten). Returns the row.
-    pub fn record_elsewhere_amount(
-        &self,
-        key: &str,
-        cents: i64,
-    ) -> Result<RefundRow, JournalError> {
-        if cents <= 0 {
-            return Err(JournalError::Refused(AppError::invalid(
-                "Type the amount of the refund made elsewhere, more than 0",
-            )));
-        }
-        let conn = self.conn()?;
-        let changed = conn.execute(
-            "UPDATE refunds SET elsewhere_cents = ?2, updated_at = ?3
-             WHERE request_key = ?1 AND state = 'MADE_ELSEWHERE' AND elsewhere_cents IS NULL",
-            params![key, cents, now()],
-        )?;
-        drop(conn);
-        let row = self.refund(key)?.ok_or_else(|| {
-            JournalError::Refused(AppError::new(
-                ErrorCode::NotFound,
-                "No such refund in the journal",
-            ))
-        })?;
-        if changed == 0 && row.elsewhere_cents != Some(cents) {
-            return Err(JournalError::Refused(AppError::new(
-                ErrorCode::Conflict,
-                match row.state {
-                    RefundState::MadeElsewhere => {
-                        "The amount of this refund was already recorded; it is not changed"
-                    }
-                    _ => "Only a refund made elsewhere has an amount to record",
-                },
-            )));
-        }
-        Ok(row)
-    }
-
     /// Records what a look-up of the refund's own transaction says of it
     /// (SUCCEEDED, TERMINAL_FAILED, …). Only a refund already answered with
     /// a status of Link Money's changes; true when it did.
@@ -408,68 +361,22 @@ pub fn target_mismatch(row: &RefundRow, target: &Target) -> Option<String> {
     None
 }
 
-fn refunded_in(
-    tx: &Transaction<'_>,
-    d: &Draft,
-    except_key: &str,
-) -> Result<Refunded, JournalError> {
-    let of_payment: i64 = tx.query_row(
-        &format!(
-            "SELECT COALESCE(SUM(amount_cents), 0) FROM refunds
-             WHERE transaction_id = ?1 AND (merchant_id = ?2 OR (merchant_id IS NULL AND env_id = ?3))
-               AND request_key <> ?4 AND state NOT IN {NOT_COUNTED}"
-        ),
-        params![d.transaction_id, d.merchant_id, d.env_id, except_key],
-        |r| r.get(0),
-    )?;
-    let unbound: i64 = tx.query_row(
-        &format!(
-            "SELECT COALESCE(SUM(amount_cents), 0) FROM refunds
-             WHERE transaction_id IS NULL AND customer_id = ?1 AND env_id = ?2
-               AND state NOT IN {NOT_COUNTED}"
-        ),
-        params![d.customer_id, d.env_id],
-        |r| r.get(0),
-    )?;
-    let elsewhere_rows: Vec<(u32, Option<i64>)> = tx
-        .prepare_cached(
-            "SELECT refund_number, elsewhere_cents FROM refunds
-             WHERE transaction_id = ?1 AND merchant_id = ?2 AND state = 'MADE_ELSEWHERE'
-               AND refund_number IS NOT NULL ORDER BY refund_number",
-        )?
-        .query_map(params![d.transaction_id, d.merchant_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(Refunded {
-        of_payment,
-        unbound,
-        elsewhere: elsewhere_rows.iter().filter_map(|(_, c)| *c).sum(),
-        made_elsewhere: elsewhere_rows.iter().map(|(n, _)| *n).collect(),
-        elsewhere_unknown: elsewhere_rows
-            .iter()
-            .filter(|(_, c)| c.is_none())
-            .map(|(n, _)| *n)
-            .collect(),
-    })
-}
-
 fn dollars(cents: i64) -> String {
     format!("${}", crate::linkmoney::format_cents(cents))
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn journal() -> (tempfile::TempDir, Journal) {
+    pub(in crate::journal) fn journal() -> (tempfile::TempDir, Journal) {
         let dir = tempfile::tempdir().unwrap();
         let (j, notice) = Journal::open(dir.path());
         assert!(notice.is_none());
         (dir, j)
     }
 
-    fn draft(customer: &str, txn: &str, paid: i64) -> Draft {
+    pub(in crate::journal) fn draft(customer: &str, txn: &str, paid: i64) -> Draft {
         Draft {
             env_id: "env".into(),
             env_name: "Env".into(),
@@ -486,7 +393,7 @@ mod tests {
         }
     }
 
-    fn target() -> Target {
+    pub(in crate::journal) fn target() -> Target {
         Target {
             env_id: "env".into(),
             linkmoney_url: "http://lm".into(),
@@ -494,7 +401,7 @@ mod tests {
         }
     }
 
-    fn sending(cents: i64) -> Sending {
+    pub(in crate::journal) fn sending(cents: i64) -> Sending {
         Sending {
             amount_cents: cents,
             client_reference_id: None,
@@ -605,104 +512,6 @@ mod tests {
         assert_eq!(
             j.insert_draft(&draft("c", "t", 500)).unwrap().refund_number,
             3
-        );
-    }
-
-    #[test]
-    fn the_cap_counts_every_refund_of_the_payment_that_may_have_gone_out() {
-        let (_d, j) = journal();
-        for state in [
-            RefundState::Authorized,
-            RefundState::TerminalFailed,
-            RefundState::Unresolved,
-            RefundState::FailedNotSent,
-            RefundState::SentUnconfirmed,
-            RefundState::MadeElsewhere,
-        ] {
-            let key = j
-                .insert_draft(&draft("cust", "t1", 10_000))
-                .unwrap()
-                .request_key;
-            j.begin_sending(&key, &target(), &sending(1000), 10_000)
-                .unwrap();
-            match state {
-                RefundState::Unresolved => j.mark_unresolved(&key, "timeout").unwrap(),
-                s => {
-                    j.settle(&key, &s, &Settled::default()).unwrap();
-                }
-            }
-        }
-        let d = draft("cust", "t1", 10_000);
-        let counted = j.refunded(&d, "").unwrap();
-        assert_eq!(
-            counted.of_payment, 3000,
-            "authorized, unresolved, unconfirmed"
-        );
-        assert_eq!(counted.made_elsewhere, vec![6]);
-        assert_eq!(counted.elsewhere_unknown, vec![6]);
-        // Another payment of the same customer is not touched.
-        assert_eq!(j.refunded(&draft("cust", "t2", 1), "").unwrap().total(), 0);
-
-        // While refund #6 made elsewhere has no amount, nothing more is sent.
-        let next = j.insert_draft(&draft("cust", "t1", 4500)).unwrap();
-        assert_eq!(next.refunded.of_payment, 3000);
-        let err = j
-            .begin_sending(&next.request_key, &target(), &sending(1), 4500)
-            .map_err(AppError::from)
-            .unwrap_err();
-        assert_eq!(err.code, ErrorCode::Conflict);
-        assert!(err.message.contains("made elsewhere"), "{}", err.message);
-        let elsewhere = refund_request_key("m", "t1", 6);
-        assert_eq!(
-            j.record_elsewhere_amount(&elsewhere, 500)
-                .unwrap()
-                .elsewhere_cents,
-            Some(500)
-        );
-        assert!(
-            j.record_elsewhere_amount(&elsewhere, 600).is_err(),
-            "recorded once"
-        );
-        let counted = j.refunded(&d, "").unwrap();
-        assert_eq!((counted.elsewhere, counted.total()), (500, 3500));
-        assert!(counted.elsewhere_unknown.is_empty());
-
-        let err = j
-            .begin_sending(&next.request_key, &target(), &sending(1001), 4500)
-            .map_err(AppError::from)
-            .unwrap_err();
-        assert_eq!(err.code, ErrorCode::InvalidInput);
-        assert!(err.message.contains("$10.00"), "{}", err.message);
-        // The payment re-read for less than when the dialog opened: the lesser counts.
-        assert!(j
-            .begin_sending(&next.request_key, &target(), &sending(1000), 4000)
-            .is_err());
-        j.begin_sending(&next.request_key, &target(), &sending(1000), 4500)
-            .unwrap();
-        assert_eq!(j.open_refunds().unwrap().len(), 2);
-        assert_eq!(j.refunds_of_payment("env", "m", "t1").unwrap().len(), 7);
-    }
-
-    #[test]
-    fn refunds_older_journals_made_without_a_payment_count_against_each_payment() {
-        let (_d, j) = journal();
-        j.conn()
-            .unwrap()
-            .execute(
-                "INSERT INTO refunds (request_key, env_id, env_name, env_kind, customer_id, state,
-                     amount_cents, created_at, updated_at)
-                 VALUES ('old', 'env', 'Env', 'sandbox', 'cust', 'AUTHORIZED', 700, 't', 't')",
-                [],
-            )
-            .unwrap();
-        let d = j.insert_draft(&draft("cust", "t9", 1000)).unwrap();
-        assert_eq!(d.refunded.unbound, 700);
-        assert!(j
-            .begin_sending(&d.request_key, &target(), &sending(301), 1000)
-            .is_err());
-        assert_eq!(
-            j.refund(&d.request_key).unwrap().unwrap().cap_cents,
-            Some(300)
         );
     }
 
