@@ -24,8 +24,7 @@ const RECORD_ANSWERS: &str = r#"
 "#;
 
 async fn add_environment(app: &App, name: &str, kind: &str, url: &str) {
-    let add = app.wait("[data-testid=env-add]").await;
-    app.click(&add).await;
+    app.click_on("[data-testid=env-add]").await;
     for (field, value) in [
         ("name", name),
         ("billerUrl", url),
@@ -40,8 +39,7 @@ async fn add_environment(app: &App, name: &str, kind: &str, url: &str) {
         app.type_into(&input, value).await;
     }
     app.select_value("[data-testid=env-kind]", kind).await;
-    let ok = app.wait("[data-testid=confirm-ok]").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     app.wait_js(
         "the new environment card",
         &format!("[...document.querySelectorAll('[data-testid=env-card]')].some(c => c.dataset.name === {})", json!(name)),
@@ -63,8 +61,7 @@ async fn fill(app: &App, fields: &[(&str, &str)]) {
 }
 
 async fn save_expecting_error(app: &App, contains: &str) -> String {
-    let ok = app.wait("[data-testid=confirm-ok]").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     let error = app
         .wait_until("[data-testid=dialog-error]", |t| t.contains(contains))
         .await;
@@ -72,16 +69,13 @@ async fn save_expecting_error(app: &App, contains: &str) -> String {
 }
 
 async fn open_edit(app: &App, name: &str) {
-    let edit = app
-        .wait(&format!("{} [data-testid=env-edit]", card(name)))
+    app.click_on(&format!("{} [data-testid=env-edit]", card(name)))
         .await;
-    app.click(&edit).await;
     app.wait("[data-testid=env-name]").await;
 }
 
 async fn cancel_dialog(app: &App) {
-    let cancel = app.wait("[data-testid=confirm-cancel]").await;
-    app.click(&cancel).await;
+    app.click_on("[data-testid=confirm-cancel]").await;
     app.wait_js(
         "the dialog closed",
         "!document.querySelector('#dialog').open",
@@ -121,8 +115,7 @@ async fn environments_keyring_and_production_guard() {
     app.js(RECORD_ANSWERS, vec![]).await;
 
     // Add an environment pointing at the second sandbox; secrets are write-only.
-    let nav = app.wait("[data-testid=nav-settings]").await;
-    app.click(&nav).await;
+    app.click_on("[data-testid=nav-settings]").await;
     add_environment(&app, "Second sandbox", "sandbox", &second.url()).await;
     let state = app
         .wait(&format!(
@@ -134,25 +127,21 @@ async fn environments_keyring_and_production_guard() {
     app.screenshot("20-settings").await;
 
     // Test both connections.
-    let test = app
-        .wait(&format!(
-            "{} [data-testid=env-test-biller]",
-            card("Second sandbox")
-        ))
-        .await;
-    app.click(&test).await;
+    app.click_on(&format!(
+        "{} [data-testid=env-test-biller]",
+        card("Second sandbox")
+    ))
+    .await;
     app.wait_until(
         &format!("{} [data-testid=test-result]", card("Second sandbox")),
         |t| t.starts_with('✓'),
     )
     .await;
-    let test = app
-        .wait(&format!(
-            "{} [data-testid=env-test-linkmoney]",
-            card("Second sandbox")
-        ))
-        .await;
-    app.click(&test).await;
+    app.click_on(&format!(
+        "{} [data-testid=env-test-linkmoney]",
+        card("Second sandbox")
+    ))
+    .await;
     app.wait_until(
         &format!("{} [data-testid=test-result]", card("Second sandbox")),
         |t| t.contains("token"),
@@ -161,24 +150,19 @@ async fn environments_keyring_and_production_guard() {
     app.screenshot("21-connection-tested").await;
 
     // Switch to it: the list now comes from the second sandbox.
-    let use_it = app
-        .wait(&format!("{} [data-testid=env-use]", card("Second sandbox")))
+    app.click_on(&format!("{} [data-testid=env-use]", card("Second sandbox")))
         .await;
-    app.click(&use_it).await;
     app.wait_until("[data-testid=env-banner]", |t| t == "Second sandbox")
         .await;
-    let nav = app.wait("[data-testid=nav-rtls]").await;
-    app.click(&nav).await;
+    app.click_on("[data-testid=nav-rtls]").await;
     app.wait_until("[data-testid=rtl-total]", |t| t.ends_with("of 321"))
         .await;
     app.screenshot("22-switched").await;
 
     // Production accepts only https:// URLs: an http:// one is refused and the
     // reason shown; a sandbox BillerAPI secret (bb_test_) is refused there too.
-    let nav = app.wait("[data-testid=nav-settings]").await;
-    app.click(&nav).await;
-    let add = app.wait("[data-testid=env-add]").await;
-    app.click(&add).await;
+    app.click_on("[data-testid=nav-settings]").await;
+    app.click_on("[data-testid=env-add]").await;
     let plain = second.url();
     fill(
         &app,
@@ -210,19 +194,15 @@ async fn environments_keyring_and_production_guard() {
     save_expecting_error(&app, "sandbox secret").await;
     let secret = app.wait("[data-testid=env-billerClientSecret]").await;
     app.clear(&secret).await;
-    let ok = app.wait("[data-testid=confirm-ok]").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     app.wait(&card("Prod Test")).await;
 
     // A production-kind environment: red banner, read-only until unlocked.
-    let use_it = app
-        .wait(&format!("{} [data-testid=env-use]", card("Prod Test")))
+    app.click_on(&format!("{} [data-testid=env-use]", card("Prod Test")))
         .await;
-    app.click(&use_it).await;
     app.wait_until("[data-testid=prod-text]", |t| t.contains("read-only"))
         .await;
-    let nav = app.wait("[data-testid=nav-rtls]").await;
-    app.click(&nav).await;
+    app.click_on("[data-testid=nav-rtls]").await;
     let new = app.wait("[data-testid=rtl-new]").await;
     app.wait_js(
         "new request disabled",
@@ -233,17 +213,15 @@ async fn environments_keyring_and_production_guard() {
     app.screenshot("24-production-locked").await;
 
     // Unlock by typing the name; a wrong name is refused.
-    let unlock = app.wait("[data-testid=prod-unlock]").await;
-    app.click(&unlock).await;
+    app.click_on("[data-testid=prod-unlock]").await;
     let typed = app.wait("[data-testid=unlock-name]").await;
     app.type_into(&typed, "prod test").await;
-    let ok = app.wait("[data-testid=confirm-ok]").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     app.wait_until("[data-testid=dialog-error]", |t| t.contains("exactly"))
         .await;
     app.clear(&typed).await;
     app.type_into(&typed, "Prod Test").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     app.wait_until("[data-testid=prod-text]", |t| t.contains("unlocked"))
         .await;
     app.wait_js(
@@ -268,8 +246,7 @@ async fn environments_keyring_and_production_guard() {
 
     // A production environment's URL is locked: changing it needs the
     // environment's name typed again.
-    let nav = app.wait("[data-testid=nav-settings]").await;
-    app.click(&nav).await;
+    app.click_on("[data-testid=nav-settings]").await;
     open_edit(&app, "Prod Test").await;
     let moved = closed_https_url();
     fill(&app, &[("billerUrl", &moved)]).await;
@@ -277,8 +254,7 @@ async fn environments_keyring_and_production_guard() {
     assert!(shown.contains("Type its name"), "{shown}");
     app.screenshot("26-production-url-locked").await;
     fill(&app, &[("confirmName", "Prod Test")]).await;
-    let ok = app.wait("[data-testid=confirm-ok]").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     app.wait_until(&format!("{} dd.mono", card("Prod Test")), |t| t == moved)
         .await;
 
@@ -294,8 +270,7 @@ async fn environments_keyring_and_production_guard() {
         .await
         .contains("Saving forgets the saved secrets"));
     app.screenshot("27-url-change-forgets-secrets").await;
-    let ok = app.wait("[data-testid=confirm-ok]").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     app.wait_until("[data-testid=toast]", |t| t.contains("forgotten"))
         .await;
     for state in ["biller-secret-state", "linkmoney-secret-state"] {
@@ -332,8 +307,7 @@ async fn environments_keyring_and_production_guard() {
         "settings",
         "rtls",
     ] {
-        let nav = app.wait(&format!("[data-testid=nav-{view}]")).await;
-        app.click(&nav).await;
+        app.click_on(&format!("[data-testid=nav-{view}]")).await;
         tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     }
     let shown = app
@@ -391,8 +365,7 @@ async fn without_a_keyring_secrets_are_refused_and_never_stored() {
     ])
     .await;
     app.wait("[data-testid=rtl-row]").await;
-    let nav = app.wait("[data-testid=nav-settings]").await;
-    app.click(&nav).await;
+    app.click_on("[data-testid=nav-settings]").await;
     let problem = app.wait("[data-testid=keyring-problem]").await;
     let text = app.text(&problem).await;
     assert!(text.contains("keyring is not available"), "{text}");
@@ -426,8 +399,7 @@ async fn without_a_keyring_secrets_are_refused_and_never_stored() {
 }
 
 async fn add_environment_expecting_error(app: &App, name: &str) {
-    let add = app.wait("[data-testid=env-add]").await;
-    app.click(&add).await;
+    app.click_on("[data-testid=env-add]").await;
     for (field, value) in [
         ("name", name),
         ("billerUrl", "https://sandbox.api.billerapi.com"),
@@ -438,10 +410,8 @@ async fn add_environment_expecting_error(app: &App, name: &str) {
         let input = app.wait(&format!("[data-testid=env-{field}]")).await;
         app.type_into(&input, value).await;
     }
-    let ok = app.wait("[data-testid=confirm-ok]").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     app.wait_until("[data-testid=dialog-error]", |t| t.contains("keyring"))
         .await;
-    let cancel = app.wait("[data-testid=confirm-cancel]").await;
-    app.click(&cancel).await;
+    app.click_on("[data-testid=confirm-cancel]").await;
 }

@@ -16,8 +16,7 @@ fn tid(name: &str) -> String {
 }
 
 async fn click(app: &App, name: &str) {
-    let el = app.wait(&tid(name)).await;
-    app.click(&el).await;
+    app.click_on(&tid(name)).await;
 }
 
 async fn type_in(app: &App, name: &str, text: &str) {

@@ -58,8 +58,7 @@ async fn sync_then_work_offline_and_export() {
         .await;
 
     // Sync all, watching the progress bar.
-    let start = app.wait("[data-testid=sync-start]").await;
-    app.click(&start).await;
+    app.click_on("[data-testid=sync-start]").await;
     app.wait("[data-testid=sync-progress]").await;
     app.wait_until("[data-testid=sync-text]", |t| t.contains("page"))
         .await;
@@ -97,15 +96,13 @@ async fn sync_then_work_offline_and_export() {
     assert!(pending > 20, "{total}");
 
     // Paging works offline.
-    let next = app.wait("[data-testid=page-next]").await;
-    app.click(&next).await;
+    app.click_on("[data-testid=page-next]").await;
     app.wait_until("[data-testid=rtl-total]", |t| t.starts_with("21–"))
         .await;
     app.screenshot("33-offline-page-2").await;
 
     // Sorting by a column is answered by the cache.
-    let header = app.wait("th[data-sort=client_user_id]").await;
-    app.click(&header).await;
+    app.click_on("th[data-sort=client_user_id]").await;
     app.wait_js(
         "sorted by user",
         "document.querySelector('th[data-sort=client_user_id]').classList.contains('sorted-asc')",
@@ -116,8 +113,7 @@ async fn sync_then_work_offline_and_export() {
     assert_eq!(users.len(), 20);
 
     // Export every row of the filtered list, not only the page on screen.
-    let export = app.wait("[data-testid=export-csv]").await;
-    app.click(&export).await;
+    app.click_on("[data-testid=export-csv]").await;
     app.wait_until("[data-testid=toast]", |t| t.starts_with("Exported"))
         .await;
     let file = std::fs::read_dir(exports.path())
@@ -155,12 +151,10 @@ async fn sync_then_work_offline_and_export() {
         "[...document.querySelectorAll('[data-testid=goto-result]')].some(r => r.dataset.id === {})", json!(first_id)
     )).await;
     app.screenshot("35-go-to-id").await;
-    let hit = app
-        .wait(&format!(
-            "[data-testid=goto-result][data-id=\"{first_id}\"]"
-        ))
-        .await;
-    app.click(&hit).await;
+    app.click_on(&format!(
+        "[data-testid=goto-result][data-id=\"{first_id}\"]"
+    ))
+    .await;
     app.wait_js("the record opened", &format!(
         "!document.querySelector('[data-testid=rtl-detail]').hidden && document.querySelector('[data-testid=rtl-detail]').textContent.includes({})", json!(first_id)
     )).await;

@@ -103,8 +103,7 @@ async fn rtl_console_in_the_window() {
         json!(lower), json!(total.split(" of ").nth(1).unwrap_or(""))
     )).await;
     app.screenshot("03-search").await;
-    let clear = app.wait("[data-testid=filter-clear]").await;
-    app.click(&clear).await;
+    app.click_on("[data-testid=filter-clear]").await;
     app.wait_js(
         "filters cleared",
         &format!(
@@ -115,16 +114,14 @@ async fn rtl_console_in_the_window() {
     .await;
 
     // Page forward and back, by button and by key.
-    let next = app.wait("[data-testid=page-next]").await;
-    app.click(&next).await;
+    app.click_on("[data-testid=page-next]").await;
     app.wait_js(
         "page 2",
         "document.querySelector('[data-testid=rtl-total]').textContent.startsWith('21–40')",
     )
     .await;
     app.screenshot("04-page-2").await;
-    let prev = app.wait("[data-testid=page-prev]").await;
-    app.click(&prev).await;
+    app.click_on("[data-testid=page-prev]").await;
     app.wait_js(
         "page 1",
         "document.querySelector('[data-testid=rtl-total]').textContent.startsWith('1–20')",
@@ -196,8 +193,7 @@ async fn rtl_console_in_the_window() {
     let reason = app.wait("[data-testid=cancel-reason]").await;
     app.type_into(&reason, "Customer asked to stop").await;
     app.screenshot("08-cancel-confirm").await;
-    let ok = app.wait("[data-testid=confirm-ok]").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     app.wait_js("cancelled", &format!(
         "document.querySelector('[data-testid=rtl-detail]').textContent.includes({}) && document.querySelector('[data-testid=rtl-detail] [data-testid=rtl-status]').textContent === 'CANCELLED'",
         json!(pending)
@@ -209,10 +205,8 @@ async fn rtl_console_in_the_window() {
         "![...document.querySelectorAll('[data-testid=rtl-row]')].some(r => r.dataset.id === {})", json!(pending)
     )).await;
     let to_proceed = open_first(&app).await;
-    let proceed = app.wait("[data-testid=rtl-proceed]").await;
-    app.click(&proceed).await;
-    let ok = app.wait("[data-testid=confirm-ok]").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=rtl-proceed]").await;
+    app.click_on("[data-testid=confirm-ok]").await;
     let result = app.wait("[data-testid=proceed-result]").await;
     let text = app.text(&result).await;
     assert!(text.contains("/link/session/"), "{text}");
@@ -223,22 +217,20 @@ async fn rtl_console_in_the_window() {
 
     // Create one; bad metadata is refused in the form first.
     app.select_value("[data-testid=filter-status]", "").await;
-    let new = app.wait("[data-testid=rtl-new]").await;
-    app.click(&new).await;
+    app.click_on("[data-testid=rtl-new]").await;
     let user = app.wait("[data-testid=new-client-user-id]").await;
     app.type_into(&user, "e2e_user_créé").await;
     app.select_value("[data-testid=new-biller-id]", "test_electric_company")
         .await;
     let meta = app.wait("[data-testid=new-metadata]").await;
     app.type_into(&meta, "[1, 2]").await;
-    let ok = app.wait("[data-testid=confirm-ok]").await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     app.wait_until("[data-testid=dialog-error]", |t| t.contains("JSON object"))
         .await;
     app.clear(&meta).await;
     app.type_into(&meta, r#"{"source": "e2e", "note": "<b>bold?</b>"}"#)
         .await;
-    app.click(&ok).await;
+    app.click_on("[data-testid=confirm-ok]").await;
     app.wait_js("created", "document.querySelector('[data-testid=rtl-detail]') && document.querySelector('[data-testid=rtl-detail]').textContent.includes('e2e_user_créé')").await;
     let meta_text: Value = app
         .js(
@@ -256,8 +248,7 @@ async fn rtl_console_in_the_window() {
     app.screenshot("11-created").await;
 
     // Sorting by a column is answered by the cache, but nothing is offline.
-    let header = app.wait("th[data-sort=client_user_id]").await;
-    app.click(&header).await;
+    app.click_on("th[data-sort=client_user_id]").await;
     app.wait_js(
         "sorted",
         "document.querySelector('th[data-sort=client_user_id]').classList.contains('sorted-asc')",

@@ -252,6 +252,25 @@ impl App {
         assert!(v.get("error").is_none(), "click refused: {v}");
     }
 
+    /// Waits for a visible element matching `css` and clicks it. A view that
+    /// renders again between the find and the click (Settings does, once its
+    /// environments arrive) is found again rather than failing the test.
+    pub async fn click_on(&self, css: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let el = self.wait(css).await;
+            let v = self
+                .cmd("POST", &format!("/element/{}/click", el.0), Some(json!({})))
+                .await;
+            let stale = v["error"] == json!("stale element reference");
+            if !stale || Instant::now() > deadline {
+                assert!(v.get("error").is_none(), "click on {css} refused: {v}");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn type_into(&self, el: &El, text: &str) {
         self.cmd(
             "POST",
