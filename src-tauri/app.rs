@@ -141,6 +141,7 @@ pub fn builtin_environment(name: &str, biller_url: &str, linkmoney_url: &str) ->
         merchant_id: defaults.merchant_id,
         biller_client_id: defaults.biller_client_id,
         linkmoney_client_id: defaults.linkmoney_client_id,
+        link_ops_per_minute: crate::environments::DEFAULT_LINK_OPS_PER_MINUTE,
     }
 }
 

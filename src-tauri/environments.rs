@@ -32,6 +32,21 @@ pub struct Environment {
     pub biller_client_id: String,
     #[serde(default)]
     pub linkmoney_client_id: String,
+    /// BillerAPI link operations a minute this environment's client may make:
+    /// the documented 100, or the limit negotiated for the client. The sync
+    /// keeps `sync::BROWSING_RESERVE` of it for the person browsing.
+    #[serde(default = "default_link_ops_per_minute")]
+    pub link_ops_per_minute: u32,
+}
+
+/// The documented limit of BillerAPI link operations per client.
+pub const DEFAULT_LINK_OPS_PER_MINUTE: u32 = 100;
+/// The highest budget accepted: far above any negotiated limit, it only
+/// catches a typo.
+pub const MAX_LINK_OPS_PER_MINUTE: u32 = 100_000;
+
+fn default_link_ops_per_minute() -> u32 {
+    DEFAULT_LINK_OPS_PER_MINUTE
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -136,6 +151,11 @@ impl EnvStore {
         env.merchant_id = env.merchant_id.trim().to_string();
         env.biller_client_id = env.biller_client_id.trim().to_string();
         env.linkmoney_client_id = env.linkmoney_client_id.trim().to_string();
+        if !(1..=MAX_LINK_OPS_PER_MINUTE).contains(&env.link_ops_per_minute) {
+            return Err(AppError::invalid(format!(
+                "The link-operation budget must be 1 to {MAX_LINK_OPS_PER_MINUTE} a minute (BillerAPI documents {DEFAULT_LINK_OPS_PER_MINUTE})"
+            )));
+        }
         self.with(|s| {
             let taken = builtin_names
                 .iter()
@@ -255,6 +275,7 @@ mod tests {
             merchant_id: " m1 ".into(),
             biller_client_id: "c".into(),
             linkmoney_client_id: "l".into(),
+            link_ops_per_minute: DEFAULT_LINK_OPS_PER_MINUTE,
         }
     }
 

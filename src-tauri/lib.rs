@@ -26,7 +26,7 @@ pub mod sync;
 
 use tauri::Manager;
 
-/// When the process started, for the "launch to first rows" figure.
+/// When the process started, for the "first rows painted" log line.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 pub fn run() {
@@ -70,7 +70,7 @@ pub fn run() {
             commands::system::set_work_offline,
             commands::system::open_external,
             commands::system::copy_text,
-            commands::system::first_rows_shown,
+            commands::system::first_rows_painted,
             commands::system::close_anyway,
             commands::rtl::list_rtls,
             commands::rtl::get_rtl,

@@ -31,6 +31,8 @@ pub struct EnvSummary {
     pub biller_url: String,
     pub linkmoney_url: String,
     pub merchant_id: String,
+    /// BillerAPI link operations a minute (see `Environment`).
+    pub link_ops_per_minute: u32,
     pub builtin: bool,
 }
 
@@ -93,6 +95,7 @@ impl Session {
                 biller_url: env.biller_url,
                 linkmoney_url: env.linkmoney_url,
                 merchant_id: env.merchant_id,
+                link_ops_per_minute: env.link_ops_per_minute,
                 builtin,
             },
             biller,

@@ -488,6 +488,7 @@ mod tests {
             merchant_id: "m1".into(),
             biller_client_id: "c1".into(),
             linkmoney_client_id: "l1".into(),
+            link_ops_per_minute: crate::environments::DEFAULT_LINK_OPS_PER_MINUTE,
         }
     }
 

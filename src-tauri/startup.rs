@@ -110,6 +110,33 @@ pub fn spawn_refund_resolver(handle: AppHandle) {
     });
 }
 
+/// What the cache does once the first rows are painted, on one blocking
+/// thread, one after the other: the active environment's in-memory RTL index
+/// (half a second and about 100 bytes per RTL at 1,000,000) and the full
+/// integrity check of the file. A damaged file is moved aside at the next
+/// start; the window is told now.
+pub fn after_first_rows(handle: AppHandle) {
+    use tauri::Emitter;
+    tauri::async_runtime::spawn_blocking(move || {
+        let app = handle.state::<App>();
+        let env = app.session().env.id.clone();
+        if let Err(e) = app.cache.warm_rtl_index(&env) {
+            tracing::warn!(error = %e, "could not build the in-memory RTL index");
+        }
+        match app.cache.check_integrity() {
+            Ok(None) => tracing::info!("cache integrity check passed"),
+            Ok(Some(reason)) => {
+                let msg = format!(
+                    "The local cache is damaged ({reason}). Restart Linkdesk: it will be moved aside and a fresh cache started."
+                );
+                tracing::warn!("{msg}");
+                let _ = handle.emit("cache-damaged", msg);
+            }
+            Err(e) => tracing::warn!(error = %e, "could not check the cache file"),
+        }
+    });
+}
+
 /// Locking the screen locks production writes again, and tells the window.
 pub fn relock_on_screen_lock(handle: AppHandle) {
     use tauri::Emitter;

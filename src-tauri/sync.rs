@@ -44,6 +44,23 @@ pub struct SyncOptions {
     pub limit: u32,
 }
 
+/// The part of an environment's link-operation budget the sync leaves for the
+/// person browsing while it runs (every list page and every record opened is
+/// one operation): a tenth, at least one a minute when the budget allows.
+pub fn browsing_reserve(budget: u32) -> u32 {
+    (budget / 10).max(1).min(budget.saturating_sub(1))
+}
+
+impl SyncOptions {
+    /// Paced at the environment's budget less the browsing reserve.
+    pub fn for_budget(link_ops_per_minute: u32) -> Self {
+        Self {
+            ops_per_minute: link_ops_per_minute - browsing_reserve(link_ops_per_minute),
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for SyncOptions {
     fn default() -> Self {
         Self {
@@ -123,6 +140,9 @@ pub struct SyncOutcome {
     pub requests: u32,
     /// 429 answers received (each waited out, then retried).
     pub rate_limited: u32,
+    /// The pace at the end, link operations a minute: the one asked for, or
+    /// lower after a 429 showed the service allows less.
+    pub ops_per_minute: u32,
     pub pages_fetched: u32,
     pub records_upserted: u64,
     /// When each request was sent.
@@ -207,7 +227,7 @@ pub async fn sync_all_rtls(
             "The page size must be between 1 and {MAX_LIMIT}"
         )));
     }
-    let interval = Duration::from_secs_f64(60.0 / f64::from(opts.ops_per_minute) * PACING_MARGIN);
+    let interval = pace_interval(opts.ops_per_minute);
     let mut run = Run {
         client,
         cache: cache.clone(),
@@ -217,7 +237,10 @@ pub async fn sync_all_rtls(
         interval,
         started: Instant::now(),
         pacing_key: format!("{} {}", client.base_url(), client.client_id()),
-        outcome: SyncOutcome::default(),
+        outcome: SyncOutcome {
+            ops_per_minute: opts.ops_per_minute,
+            ..SyncOutcome::default()
+        },
     };
     let mut state = run.load_state().await?;
     run.refresh_billers().await;
@@ -444,6 +467,7 @@ impl Run<'_> {
                 Ok(v) => return Ok(Some(v)),
                 Err(e) if e.code == ErrorCode::RateLimited => {
                     self.outcome.rate_limited += 1;
+                    self.slow_down_after_429();
                     let wait = Duration::from_secs(e.retry_after_secs.unwrap_or(60).max(1));
                     tracing::warn!(secs = wait.as_secs(), "sync rate limited; waiting");
                     if !self.cancel.sleep(wait).await {
@@ -460,6 +484,33 @@ impl Run<'_> {
                 }
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// A 429 although the sync kept to its pace: the service allows fewer
+    /// operations than the budget says (or the person browsed more than the
+    /// reserve). The service refused the last of the sync's requests of the
+    /// past minute, so it allows at most one fewer: the rest of this run keeps
+    /// under that, still leaving the reserve.
+    fn slow_down_after_429(&mut self) {
+        let now = std::time::Instant::now();
+        let sent = self
+            .outcome
+            .request_instants
+            .iter()
+            .filter(|t| now.duration_since(**t) < Duration::from_secs(60))
+            .count() as u32;
+        let allowed = sent.saturating_sub(1).max(1);
+        let pace = (allowed - browsing_reserve(allowed)).max(1);
+        if pace < self.opts.ops_per_minute {
+            tracing::warn!(
+                from = self.opts.ops_per_minute,
+                to = pace,
+                "the service refused the sync's pace; it slows down (lower the environment's link-operation budget)"
+            );
+            self.opts.ops_per_minute = pace;
+            self.interval = pace_interval(pace);
+            self.outcome.ops_per_minute = pace;
         }
     }
 
@@ -532,10 +583,30 @@ fn walked_in_this_run(state: &SyncState) -> bool {
     }
 }
 
+/// The time between two requests at `ops_per_minute`, with the margin.
+fn pace_interval(ops_per_minute: u32) -> Duration {
+    Duration::from_secs_f64(60.0 / f64::from(ops_per_minute.max(1)) * PACING_MARGIN)
+}
+
 fn pages_for(total: u64, limit: u32) -> u32 {
     u32::try_from(total.div_ceil(u64::from(limit))).unwrap_or(u32::MAX)
 }
 
 fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sync_leaves_a_tenth_of_the_budget_for_browsing() {
+        assert_eq!(SyncOptions::for_budget(100).ops_per_minute, 90);
+        assert_eq!(SyncOptions::for_budget(1000).ops_per_minute, 900);
+        assert_eq!(SyncOptions::for_budget(5).ops_per_minute, 4);
+        assert_eq!(SyncOptions::for_budget(2).ops_per_minute, 1);
+        assert_eq!(SyncOptions::for_budget(1).ops_per_minute, 1);
+        assert_eq!(SyncOptions::for_budget(100).limit, MAX_LIMIT);
+    }
 }

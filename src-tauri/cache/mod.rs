@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use rusqlite::Connection;
 
-pub use open::FILE_NAME;
+pub use open::{CHECK_MARKER, FILE_NAME};
 pub use records::Lookup;
 pub use sync_state::SyncState;
 
@@ -152,6 +152,25 @@ impl Cache {
         Ok((cache, report))
     }
 
+    /// The full integrity check, kept off the start-up path: on its own
+    /// connection with a small page cache, closed afterwards. A damaged file
+    /// leaves `CHECK_MARKER` beside it, so that the next start checks it again
+    /// and moves it aside (the open connections cannot let go of it now).
+    /// Returns what is wrong, if anything.
+    pub fn check_integrity(&self) -> Result<Option<String>, CacheError> {
+        let conn = open::open_reader(&self.inner.path)?;
+        conn.execute_batch("PRAGMA cache_size=-2048")?;
+        match open::quick_check(&conn) {
+            Ok(()) => Ok(None),
+            Err(open::Unusable::Corrupt(reason)) => {
+                let marker = self.inner.path.with_file_name(CHECK_MARKER);
+                std::fs::write(marker, reason.as_bytes())?;
+                Ok(Some(reason))
+            }
+            Err(open::Unusable::Other(e)) => Err(e),
+        }
+    }
+
     /// The cache file.
     pub fn path(&self) -> &Path {
         &self.inner.path
@@ -224,6 +243,23 @@ impl Cache {
                 });
                 g
             }
+        }
+    }
+}
+
+/// Gives the pages freed after a large build back to the system: glibc keeps
+/// freed memory in the middle of its heap, so a built index would otherwise
+/// cost what its temporary buffers cost too.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim takes no pointer and only returns free pages of
+        // glibc's heaps to the kernel; it is safe to call from any thread.
+        unsafe {
+            malloc_trim(0);
         }
     }
 }

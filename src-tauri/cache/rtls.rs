@@ -206,7 +206,16 @@ impl Cache {
                 }
                 indexes.get(env).map_or(0, |e| e.generation)
             };
+            tracing::info!(env, "building the in-memory RTL index");
+            let t = std::time::Instant::now();
             let built = self.with_reader(|conn| build_index(conn, env))?;
+            super::release_freed_memory();
+            tracing::info!(
+                env,
+                rtls = built.len(),
+                ms = t.elapsed().as_millis() as u64,
+                "in-memory RTL index built"
+            );
             let mut indexes = self.indexes_mut();
             let entry = indexes.entry(env.to_string()).or_default();
             if entry.generation == generation {
@@ -337,6 +346,17 @@ impl Cache {
 /// Reads one environment's RTLs in file order (a sequential scan, much faster
 /// than following any index) and orders them in memory.
 fn build_index(conn: &Connection, env: &str) -> Result<RtlIndex, CacheError> {
+    // The scan reads every page once: a large page cache would only keep them.
+    conn.execute_batch("PRAGMA cache_size=-1024")?;
+    let built = scan_into_index(conn, env);
+    conn.execute_batch(&format!(
+        "PRAGMA cache_size={}; PRAGMA shrink_memory",
+        super::open::READER_CACHE
+    ))?;
+    built
+}
+
+fn scan_into_index(conn: &Connection, env: &str) -> Result<RtlIndex, CacheError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, client_user_id, biller_id, status, created_at, updated_at
          FROM rtls NOT INDEXED WHERE env = ?1",

@@ -8,10 +8,6 @@ use crate::app::{blocking, App};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::sync::{self, SyncCancel, SyncOptions, SyncProgress};
 
-/// The documented budget is 100 link operations a minute per client; the sync
-/// keeps 10 for the person browsing at the same time.
-const SYNC_OPS_PER_MINUTE: u32 = 90;
-
 #[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 struct Finished {
@@ -44,6 +40,7 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
     let session = app.session();
     let client = session.biller()?.clone();
     let env = session.env.id.clone();
+    let budget = session.env.link_ops_per_minute;
     let cancel = SyncCancel::default();
     {
         let mut running = app.sync.lock().unwrap_or_else(|p| p.into_inner());
@@ -64,10 +61,8 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
     }
     tauri::async_runtime::spawn(async move {
         let app = handle.state::<App>();
-        let opts = SyncOptions {
-            ops_per_minute: SYNC_OPS_PER_MINUTE,
-            ..SyncOptions::default()
-        };
+        // The environment's budget less the reserve for browsing.
+        let opts = SyncOptions::for_budget(budget);
         let emitter = handle.clone();
         let result = sync::sync_all_rtls(
             &client,

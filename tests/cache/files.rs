@@ -92,6 +92,10 @@ fn corrupt_and_reopen(write: impl Fn(&Path)) {
         .to_string_lossy()
         .starts_with("cache.sqlite.corrupt-"));
     assert!(report.reason.is_some());
+    assert!(
+        !dir.path().join(CHECK_MARKER).exists(),
+        "the request to check at start is done with"
+    );
     assert_eq!(
         std::fs::read_to_string(&settings).unwrap(),
         "{\"keep\": true}"
@@ -125,15 +129,49 @@ fn a_truncated_file_is_moved_aside() {
     });
 }
 
+fn damage_pages(p: &Path) {
+    let mut bytes = std::fs::read(p).unwrap();
+    for b in bytes.iter_mut().skip(4096 * 2).take(4096 * 3) {
+        *b = 0xA5;
+    }
+    std::fs::write(p, bytes).unwrap();
+}
+
 #[test]
-fn a_file_with_damaged_pages_is_moved_aside() {
+fn damaged_pages_are_found_after_start_and_the_file_moved_aside_at_the_next() {
     corrupt_and_reopen(|p| {
-        let mut bytes = std::fs::read(p).unwrap();
-        for b in bytes.iter_mut().skip(4096 * 2).take(4096 * 3) {
-            *b = 0xA5;
-        }
-        std::fs::write(p, bytes).unwrap();
+        damage_pages(p);
+        // Opening reads only the header: the start is not held up by reading
+        // every page. The check that runs once the window shows rows finds it.
+        let (cache, report) = Cache::open(p.parent().unwrap()).unwrap();
+        assert!(report.moved_aside_to.is_none());
+        let problem = cache.check_integrity().unwrap();
+        assert!(problem.is_some(), "the damage is reported");
+        assert!(p.with_file_name(CHECK_MARKER).exists());
     });
+}
+
+#[test]
+fn a_sound_file_passes_the_check_and_a_leftover_request_is_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = open(dir.path());
+    cache.upsert_rtls(ENV, &dataset()).unwrap();
+    assert_eq!(cache.check_integrity().unwrap(), None);
+    assert!(!dir.path().join(CHECK_MARKER).exists());
+    drop(cache);
+    // Asked to check at start (say, a check found damage that a later write
+    // repaired): checked, kept, and not asked again.
+    std::fs::write(dir.path().join(CHECK_MARKER), "asked").unwrap();
+    let (cache, report) = Cache::open(dir.path()).unwrap();
+    assert!(report.moved_aside_to.is_none());
+    assert!(!dir.path().join(CHECK_MARKER).exists());
+    assert_eq!(
+        cache
+            .query_rtls(ENV, &RtlFilter::default(), 1, 20, None)
+            .unwrap()
+            .total,
+        dataset().len() as u64
+    );
 }
 
 #[test]

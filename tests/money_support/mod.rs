@@ -58,6 +58,7 @@ pub fn environment(url: &str, kind: EnvKind) -> Environment {
         merchant_id: MERCHANT.into(),
         biller_client_id: defaults.biller_client_id,
         linkmoney_client_id: CLIENT_ID.into(),
+        link_ops_per_minute: linkdesk::environments::DEFAULT_LINK_OPS_PER_MINUTE,
     }
 }
 

@@ -79,7 +79,11 @@ export async function load() {
     render();
     if (state.items.length && !state.firstShown) {
       state.firstShown = true;
-      call("first_rows_shown", { rows: state.items.length }).catch(() => {});
+      // The second animation frame comes after the rows were painted.
+      const rows = state.items.length;
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        call("first_rows_painted", { rows }).catch(() => {});
+      }));
     }
   } catch (err) {
     if (seq !== state.seq) return;

@@ -56,6 +56,7 @@ function card(env) {
       h("dt", {}, "Merchant ID"), h("dd", {}, env.merchantId || h("span", { class: "null" }, "not set")),
       h("dt", {}, "Link Money client ID"), h("dd", {}, env.linkmoneyClientId || h("span", { class: "null" }, "not set")),
       h("dt", {}, "Link Money secret"), h("dd", { testid: "linkmoney-secret-state" }, secretText(env.linkmoneySecret)),
+      h("dt", {}, "BillerAPI link operations"), h("dd", { testid: "link-ops-budget" }, `${env.linkOpsPerMinute} a minute (the sync leaves a tenth for browsing)`),
     ),
     h("div", { class: "actions" },
       env.active ? null : h("button", { class: "primary", testid: "env-use", onclick: () => shell.switchTo(env.id) }, "Use"),
@@ -84,6 +85,7 @@ async function editEnv(env) {
     billerClientSecret: secretInput("billerClientSecret", env?.billerSecret),
     linkmoneyClientId: input("linkmoneyClientId", env?.linkmoneyClientId),
     linkmoneyClientSecret: secretInput("linkmoneyClientSecret", env?.linkmoneySecret),
+    linkOpsPerMinute: input("linkOpsPerMinute", String(env?.linkOpsPerMinute ?? 100), { type: "number", min: "1", step: "1" }),
   };
   f.kind.value = env?.kind || "sandbox";
   f.confirmName = input("confirmName", "", { placeholder: env?.name });
@@ -127,6 +129,7 @@ async function editEnv(env) {
       label("Link Money base URL", f.linkmoneyUrl, true),
       label("Link Money merchant ID", f.merchantId, true),
       label("Link Money client ID", f.linkmoneyClientId), label("Link Money client secret", f.linkmoneyClientSecret),
+      label("BillerAPI link operations a minute (documented: 100; a negotiated limit if the client has one)", f.linkOpsPerMinute, true),
       forgetNotice, confirmLabel,
     ), h("p", {}, "Secrets are stored only in the system keyring and are never shown again. A production environment accepts only https:// URLs and refuses bb_test_ (sandbox) BillerAPI secrets; a sandbox refuses bb_live_ (production) ones.")],
     okLabel: "Save",
@@ -136,6 +139,7 @@ async function editEnv(env) {
       billerClientId: f.billerClientId.value, linkmoneyClientId: f.linkmoneyClientId.value,
       billerClientSecret: f.billerClientSecret.value || null, linkmoneyClientSecret: f.linkmoneyClientSecret.value || null,
       confirmName: f.confirmName.value || null,
+      linkOpsPerMinute: Number(f.linkOpsPerMinute.value) || 0,
     } }),
   });
   dialog.classList.remove("wide");

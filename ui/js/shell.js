@@ -24,12 +24,9 @@ export const shell = {
     $("#env-switch").addEventListener("change", (e) => this.switchTo(e.target.value));
     $("#prod-unlock").addEventListener("click", () => this.unlock());
     $("#prod-lock").addEventListener("click", async () => { await call("lock_writes"); await this.reload(); onChange(); });
-    for (const notice of this.info.notices) {
-      const close = h("button", { class: "ghost banner-close", title: "Dismiss" }, "×");
-      const el = h("div", { class: "banner notice", testid: "startup-notice" }, h("span", { class: "banner-text" }, notice), close);
-      close.addEventListener("click", () => el.remove());
-      $("#notices").append(el);
-    }
+    for (const notice of this.info.notices) this.notice(notice);
+    // The integrity check runs after start-up; a damaged cache is told then.
+    listen("cache-damaged", (message) => this.notice(message)).catch(() => {});
     // A production unlock ends after 15 minutes without the person's action,
     // on a suspend or when the screen locks: keep the banner honest. These
     // polls are not the person's action and never keep it alive.
@@ -56,6 +53,14 @@ export const shell = {
     };
     window.addEventListener("pointerdown", noteActivity, true);
     window.addEventListener("keydown", noteActivity, true);
+  },
+
+  /** A notice the person dismisses. */
+  notice(text) {
+    const close = h("button", { class: "ghost banner-close", title: "Dismiss" }, "×");
+    const el = h("div", { class: "banner notice", testid: "startup-notice" }, h("span", { class: "banner-text" }, text), close);
+    close.addEventListener("click", () => el.remove());
+    $("#notices").append(el);
   },
 
   async reload() {

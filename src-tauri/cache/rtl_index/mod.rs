@@ -88,6 +88,24 @@ impl StrColumn {
         Ok(())
     }
 
+    /// The same strings, entry `i` taken from entry `order[i]`.
+    fn permuted(self, order: &[u32]) -> Self {
+        let mut out = Self {
+            buf: Vec::with_capacity(self.buf.len()),
+            starts: Vec::with_capacity(self.starts.len()),
+            separated: self.separated,
+        };
+        out.starts.push(0);
+        for &from in order {
+            let from = from as usize;
+            let bytes = &self.buf[self.starts[from] as usize..self.starts[from + 1] as usize];
+            out.buf.extend_from_slice(bytes);
+            // Same bytes as `self`, so every end fits in u32 as it did there.
+            out.starts.push(out.buf.len() as u32);
+        }
+        out
+    }
+
     fn get(&self, i: u32) -> &[u8] {
         let i = i as usize;
         let end = self.starts[i + 1] as usize - usize::from(self.separated);
@@ -171,49 +189,29 @@ impl RtlIndex {
     /// Orders the rows added, then renumbers them so that slot order is the
     /// service's order: a filter's pass over `order` then reads every column
     /// front to back instead of at random (2-3x faster at 1,000,000 rows).
+    /// Renumbering goes one column at a time, each rebuilt and the old one
+    /// dropped, so that at no moment are two copies of the index in memory.
     pub fn finish(&mut self) {
-        let all: Vec<u32> = (0..self.len() as u32).collect();
-        let order = self.sorted_service(all);
-        let mut sorted = Self::new();
-        sorted.statuses = self.statuses.clone();
-        sorted.billers = self.billers.clone();
-        let mut new_slot = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_slot[old as usize] = new as u32;
-            sorted.copy_row(self, old);
-        }
-        sorted.order = (0..order.len() as u32).collect();
-        let by_id: Vec<u32> = (0..self.len() as u32).collect();
-        let by_id = sort_by_bytes(by_id, |s| self.ids.get(s), |a, b| a.cmp(&b));
-        sorted.by_id = by_id
-            .into_iter()
-            .map(|old| new_slot[old as usize])
-            .collect();
-        *self = sorted;
-    }
-
-    /// Appends row `slot` of `other`, whose interned codes this index shares.
-    fn copy_row(&mut self, other: &RtlIndex, slot: u32) {
-        let s = slot as usize;
-        let new = self.len() as u32;
-        // Both columns hold less than 4 GiB: `other` was built the same way.
-        let copy = |to: &mut StrColumn, from: &StrColumn| {
-            to.buf.extend_from_slice(from.get(slot));
-            if to.separated {
-                to.buf.push(SEPARATOR);
+        let order = self.sorted_service((0..self.len() as u32).collect());
+        self.ids = std::mem::take(&mut self.ids).permuted(&order);
+        self.users_lc = std::mem::take(&mut self.users_lc).permuted(&order);
+        self.created = std::mem::take(&mut self.created).permuted(&order);
+        self.created_null = permuted(std::mem::take(&mut self.created_null), &order);
+        self.status = permuted(std::mem::take(&mut self.status), &order);
+        self.biller = permuted(std::mem::take(&mut self.biller), &order);
+        self.updated = permuted(std::mem::take(&mut self.updated), &order);
+        if !self.users_orig.is_empty() {
+            let mut old = std::mem::take(&mut self.users_orig);
+            for (new, from) in order.iter().enumerate() {
+                if let Some(orig) = old.remove(from) {
+                    self.users_orig.insert(new as u32, orig);
+                }
             }
-            to.starts.push(to.buf.len() as u32);
-        };
-        copy(&mut self.ids, &other.ids);
-        copy(&mut self.users_lc, &other.users_lc);
-        copy(&mut self.created, &other.created);
-        if let Some(orig) = other.users_orig.get(&slot) {
-            self.users_orig.insert(new, orig.clone());
         }
-        self.created_null.push(other.created_null[s]);
-        self.status.push(other.status[s]);
-        self.biller.push(other.biller[s]);
-        self.updated.push(other.updated[s]);
+        drop(order);
+        self.order = (0..self.len() as u32).collect();
+        let all = (0..self.len() as u32).collect();
+        self.by_id = sort_by_bytes(all, |s| self.ids.get(s), |a, b| a.cmp(&b));
     }
 
     /// `slots` in the service's order. Sorting compares 16-byte prefixes first
@@ -442,6 +440,11 @@ impl RtlIndex {
             sorted
         }
     }
+}
+
+/// `v` renumbered: entry `i` taken from entry `order[i]`.
+fn permuted<T: Copy>(v: Vec<T>, order: &[u32]) -> Vec<T> {
+    order.iter().map(|&from| v[from as usize]).collect()
 }
 
 /// RFC 3339 as microseconds for sorting by updated_at; absent or unreadable
