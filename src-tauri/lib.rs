@@ -43,8 +43,12 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|tauri_app| {
-            let app = startup::build_app(tauri_app.handle())?;
-            startup::open_window(tauri_app.handle(), &app.data_dir)?;
+            let data_dir = startup::data_dir(tauri_app.handle())?;
+            // The window first: WebKit starts its processes and loads the page
+            // while the sandbox starts and the files open. Nothing the page
+            // asks is answered before `manage`, at the end of this setup.
+            startup::open_window(tauri_app.handle(), &data_dir)?;
+            let app = startup::build_app(data_dir)?;
             tauri_app.manage(app);
             startup::spawn_refund_resolver(tauri_app.handle().clone());
             startup::relock_on_screen_lock(tauri_app.handle().clone());

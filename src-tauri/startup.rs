@@ -33,12 +33,17 @@ pub fn focus_running_window(handle: &AppHandle) {
     }
 }
 
-pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> {
+/// The data directory (`LINKDESK_DATA_DIR` or the platform's), created.
+pub fn data_dir(handle: &AppHandle) -> Result<PathBuf, Box<dyn std::error::Error>> {
     let data_dir = match data_dir_override() {
         Some(dir) => dir,
         None => handle.path().app_data_dir()?,
     };
     std::fs::create_dir_all(&data_dir)?;
+    Ok(data_dir)
+}
+
+pub fn build_app(data_dir: PathBuf) -> Result<App, Box<dyn std::error::Error>> {
     let guard = crate::logging::init(&data_dir);
     // The guard lives as long as the process: logs flush until exit.
     std::mem::forget(guard);

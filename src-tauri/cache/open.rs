@@ -105,9 +105,15 @@ fn try_open_writer(path: &Path, full_check: bool) -> Result<Connection, Unusable
 
 /// A file shorter than its header says (cut off by a full disk or a bad copy)
 /// is caught at open by reading 100 bytes; damage inside pages needs the full
-/// check. A header that does not vouch for its page count is left to SQLite.
+/// check. A header that does not vouch for its page count is left to SQLite,
+/// and so is a file with a write-ahead log: a checkpoint cut short by a crash
+/// may have written the header before the pages, and the log completes it.
 fn check_length(path: &Path) -> Result<(), Unusable> {
     use std::io::Read;
+    let wal = std::fs::metadata(with_suffix(path, "-wal")).map_or(0, |m| m.len());
+    if wal > 0 {
+        return Ok(());
+    }
     let Ok(mut file) = std::fs::File::open(path) else {
         return Ok(());
     };

@@ -7,6 +7,7 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::app::App;
+use crate::environments::EnvKind;
 use crate::error::{AppError, AppResult};
 use crate::export::{self, ExportTarget};
 use crate::session::EnvSummary;
@@ -20,6 +21,16 @@ pub struct AppInfo {
     pub writable: bool,
     pub work_offline: bool,
     pub notices: Vec<String>,
+    /// For the switcher: the built-in environment and the user's own.
+    pub environments: Vec<EnvChoice>,
+}
+
+/// An environment as the switcher lists it.
+#[derive(Serialize)]
+pub struct EnvChoice {
+    pub id: String,
+    pub name: String,
+    pub kind: EnvKind,
 }
 
 #[tauri::command]
@@ -31,6 +42,15 @@ pub fn app_info(app: State<'_, App>) -> AppInfo {
         writable: session.guard.writable(),
         work_offline: app.work_offline(),
         notices: app.startup_notices.clone(),
+        environments: app
+            .environments()
+            .into_iter()
+            .map(|e| EnvChoice {
+                id: e.id,
+                name: e.name,
+                kind: e.kind,
+            })
+            .collect(),
     }
 }
 

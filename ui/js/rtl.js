@@ -60,12 +60,14 @@ export async function loadBillers() {
   select.value = current;
 }
 
-export async function load() {
+/** Loads and draws the page; `before` (the billers loading) is awaited before drawing. */
+export async function load(before) {
   const seq = ++state.seq;
   clearTimeout(state.retryTimer);
   $("#rtl-loading").hidden = false;
   try {
     const res = await call("list_rtls", { filter: filterArg(), page: state.page, limit: state.limit, sort: state.sort });
+    await before;
     if (seq !== state.seq) return; // a newer request is on its way
     hideError();
     state.items = res.data.items;
@@ -400,8 +402,8 @@ export async function refresh() {
   const locked = shell.writesLocked();
   $("#rtl-new").disabled = locked;
   $("#rtl-new").title = locked ? "Production is locked: unlock writes first" : "New request (N)";
-  await loadBillers();
-  await load();
+  // Both at once; the rows wait for the biller names before they are drawn.
+  await load(loadBillers());
   if (state.detail) openDetail(state.detail.rtl.id);
 }
 

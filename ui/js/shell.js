@@ -66,14 +66,19 @@ export const shell = {
   async reload() {
     this.info = await call("app_info");
     this.workOffline = this.info.workOffline;
-    await this.reloadEnvironments();
+    this.renderSwitcher();
     this.renderEnv();
   },
 
+  /** The switcher's list, from `app_info` (no keyring involved). */
   async reloadEnvironments() {
-    const settings = await call("settings_view");
+    this.info = await call("app_info");
+    this.renderSwitcher();
+  },
+
+  renderSwitcher() {
     const select = clear($("#env-switch"));
-    for (const env of settings.environments) {
+    for (const env of this.info.environments) {
       select.append(h("option", { value: env.id }, `${env.name}${env.kind === "production" ? " (production)" : ""}`));
     }
     select.value = this.info.environment.id;
