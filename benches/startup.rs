@@ -9,6 +9,8 @@
 //!
 //! Run through `bash scripts/bench-startup.sh`, which builds the release
 //! binaries and starts Xvfb. Measures and prints; asserts nothing.
+//! `LINKDESK_BIN=path` measures that Linkdesk binary instead of the release
+//! build (e.g. an older commit's, for a before/after).
 //!
 //! How "painted" is detected: every few ms the whole X screen is read
 //! (GetImage on the root window) and its pixels compared with the background
@@ -244,12 +246,15 @@ struct Bench {
 }
 
 impl Bench {
+    /// The release binaries; `LINKDESK_BIN` measures another Linkdesk build
+    /// (an older one, say) against the same reference.
     fn binary(&self, v: Variant) -> PathBuf {
-        let name = match v {
-            Variant::Empty => "linkdesk-empty-window",
-            _ => "linkdesk",
-        };
-        self.root.join("target/release").join(name)
+        match v {
+            Variant::Empty => self.root.join("target/release/linkdesk-empty-window"),
+            _ => std::env::var_os("LINKDESK_BIN")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| self.root.join("target/release/linkdesk")),
+        }
     }
 
     /// A fresh data directory; the big cache is hard-linked into it.
@@ -336,7 +341,7 @@ impl Bench {
         let before = tree(pid);
         // With a big cache the app starts building its index after the first
         // rows: its PSS is read as soon as the log says so.
-        let log = dir.join("out.log");
+        let log = dir.join("logs/linkdesk.log");
         let mut pss_before_index = None;
         while started.elapsed() < painted + IDLE_WINDOW {
             if v == Variant::BigCache && pss_before_index.is_none() {
@@ -369,7 +374,7 @@ impl Bench {
     /// PSS growth from when the app logged that it starts building the index
     /// to when it is built, and the RTLs indexed.
     fn index_growth(&self, pid: u32, dir: &Path, mut before: Option<f64>) -> Option<(f64, u64)> {
-        let log = dir.join("out.log");
+        let log = dir.join("logs/linkdesk.log");
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -511,7 +516,11 @@ fn main() {
 
     let bench = Bench {
         screen: Screen::open(),
-        big_cache: seed_big_cache(&root, big_n),
+        big_cache: if big_n > 0 {
+            seed_big_cache(&root, big_n)
+        } else {
+            PathBuf::new()
+        },
         root,
         ticks_per_s: clock_ticks(),
         big_n,
@@ -536,7 +545,10 @@ fn main() {
     let mut results: HashMap<&'static str, Vec<Sample>> = HashMap::new();
     for run in 0..runs {
         // Alternate the order too, so that neither is always first.
-        let mut order = [Variant::Linkdesk, Variant::Empty, Variant::BigCache];
+        let mut order = vec![Variant::Linkdesk, Variant::Empty];
+        if big_n > 0 {
+            order.push(Variant::BigCache);
+        }
         if run % 2 == 1 {
             order.reverse();
         }

@@ -4,7 +4,8 @@
 # (benches/empty-window), launched in turn under Xvfb; plus a sync measured
 # against its budget meanwhile. What is measured and how: benches/startup.rs.
 #   RUNS=7                      launches of each
-#   LINKDESK_BENCH_RTLS=1000000 RTLs in the big cache (seeded once under target/)
+#   LINKDESK_BENCH_RTLS=1000000 RTLs in the big cache (seeded once under target/; 0: none)
+#   LINKDESK_BIN=path           measure this Linkdesk binary (an older build) instead
 #   SYNC_SECS=180               the sync's window (0: no sync)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -31,7 +31,6 @@ export const shell = {
     // on a suspend or when the screen locks: keep the banner honest. These
     // polls are not the person's action and never keep it alive.
     const production = () => this.info?.environment.kind === "production";
-    setInterval(() => production() && this.reload(), 30000);
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden && production()) this.reload().then(() => onChange());
     });
@@ -92,6 +91,10 @@ export const shell = {
     banner.className = `env-banner ${env.kind}`;
     const production = env.kind === "production";
     document.body.classList.toggle("production", production);
+    // Only a production environment has a lock that can end by itself: poll
+    // then, and run no timer otherwise.
+    if (production && !this.poll) this.poll = setInterval(() => this.reload(), 30000);
+    if (!production && this.poll) { clearInterval(this.poll); this.poll = null; }
     const prod = $("#prod-banner");
     prod.hidden = !production;
     prod.classList.toggle("unlocked", production && this.info.writable);
