@@ -227,6 +227,13 @@ fn pss_mb(root: u32) -> f64 {
     kb as f64 / 1024.0
 }
 
+/// A DRM render node: WebKit can draw with the GPU.
+fn has_gpu() -> bool {
+    std::fs::read_dir("/dev/dri").is_ok_and(|mut d| {
+        d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+    })
+}
+
 fn clock_ticks() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
@@ -277,6 +284,12 @@ impl Bench {
     fn launch(&self, v: Variant, dir: &Path) -> Child {
         let log = std::fs::File::create(dir.join("out.log")).expect("log file");
         let mut cmd = Command::new("dbus-run-session");
+        if v == Variant::Empty && !has_gpu() {
+            // Linkdesk picks Skia's CPU renderer without a GPU
+            // (`startup::choose_renderer`): the reference renders the same way,
+            // so that the comparison is of what Linkdesk adds.
+            cmd.env("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1");
+        }
         cmd.arg("--")
             .arg(self.binary(v))
             .env("LINKDESK_DATA_DIR", dir)
@@ -315,6 +328,15 @@ impl Bench {
 
     fn run_once(&self, v: Variant, run: usize) -> Option<Sample> {
         let dir = self.data_dir(v, run);
+        // Nothing of an earlier window may be taken for this one's paint.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.screen.badge_pixels() >= MIN_PIXELS {
+            if Instant::now() > deadline {
+                eprintln!("  the screen still shows badge colours: run skipped");
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let started = Instant::now();
         let mut child = self.launch(v, &dir);
         let pid = child.id();
@@ -333,7 +355,7 @@ impl Bench {
             eprintln!(
                 "  {}: nothing painted; see {}",
                 v.label(),
-                dir.join("out.log").display()
+                self.keep_log(&dir)
             );
             self.stop(&mut child);
             return None;
@@ -353,6 +375,15 @@ impl Bench {
             std::thread::sleep(Duration::from_millis(10));
         }
         let after = tree(pid);
+        if after.len() < 2 {
+            eprintln!(
+                "  {}: the app ended within 5 s of painting; see {}",
+                v.label(),
+                self.keep_log(&dir)
+            );
+            self.stop(&mut child);
+            return None;
+        }
         let ticks: u64 = after
             .iter()
             .map(|(p, t)| t.saturating_sub(before.get(p).copied().unwrap_or(0)))
@@ -369,6 +400,15 @@ impl Bench {
         self.stop(&mut child);
         let _ = std::fs::remove_dir_all(&dir);
         Some(sample)
+    }
+
+    /// Keeps a failed run's output beside the others, for reading.
+    fn keep_log(&self, dir: &Path) -> String {
+        let kept = dir.with_extension("failed.log");
+        let mut text = std::fs::read_to_string(dir.join("out.log")).unwrap_or_default();
+        text += &std::fs::read_to_string(dir.join("logs/linkdesk.log")).unwrap_or_default();
+        let _ = std::fs::write(&kept, text);
+        kept.display().to_string()
     }
 
     /// PSS growth from when the app logged that it starts building the index
@@ -534,9 +574,14 @@ fn main() {
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "start-up, release builds, Xvfb {}x{}; {runs} runs each, alternating; load average {}",
+        "start-up, release builds, Xvfb {}x{}; {runs} runs each, alternating; {}; load average {}",
         bench.screen.width,
         bench.screen.height,
+        if has_gpu() {
+            "GPU rendering"
+        } else {
+            "no GPU: both render with Skia on the CPU"
+        },
         load.split_whitespace()
             .take(3)
             .collect::<Vec<_>>()

@@ -29,8 +29,17 @@ use tauri::Manager;
 /// When the process started, for the "first rows painted" log line.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+/// Milliseconds since the process started, for the start-up log lines.
+pub(crate) fn since_launch_ms() -> u128 {
+    STARTED
+        .get()
+        .map(|t| t.elapsed().as_millis())
+        .unwrap_or_default()
+}
+
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
+    startup::choose_renderer();
     let mut builder = tauri::Builder::default();
     if startup::data_dir_override().is_none() {
         // First: a second launch on the default data folder stops here.
@@ -44,12 +53,21 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|tauri_app| {
             let data_dir = startup::data_dir(tauri_app.handle())?;
+            startup::init_logging(&data_dir);
             // The window first: WebKit starts its processes and loads the page
             // while the sandbox starts and the files open. Nothing the page
             // asks is answered before `manage`, at the end of this setup.
             startup::open_window(tauri_app.handle(), &data_dir)?;
+            tracing::info!(
+                "startup: window created {} ms after launch",
+                since_launch_ms()
+            );
             let app = startup::build_app(data_dir)?;
             tauri_app.manage(app);
+            tracing::info!(
+                "startup: sandbox, cache, journal and settings ready {} ms after launch",
+                since_launch_ms()
+            );
             startup::spawn_refund_resolver(tauri_app.handle().clone());
             startup::relock_on_screen_lock(tauri_app.handle().clone());
             Ok(())

@@ -43,12 +43,34 @@ pub fn data_dir(handle: &AppHandle) -> Result<PathBuf, Box<dyn std::error::Error
     Ok(data_dir)
 }
 
-pub fn build_app(data_dir: PathBuf) -> Result<App, Box<dyn std::error::Error>> {
-    let guard = crate::logging::init(&data_dir);
+/// Logging to stderr and `<data dir>/logs/`, for the rest of the process.
+pub fn init_logging(data_dir: &std::path::Path) {
+    let guard = crate::logging::init(data_dir);
     // The guard lives as long as the process: logs flush until exit.
     std::mem::forget(guard);
     tracing::info!(data_dir = %data_dir.display(), "Linkdesk starting");
+}
 
+/// Without a GPU (no DRM render node: a virtual machine, a remote session,
+/// Xvfb) WebKit would draw through Mesa's software OpenGL (llvmpipe); Skia's
+/// own CPU renderer draws the same page with about a quarter less CPU and
+/// shows the first rows sooner (see the README's benchmarks). Set before
+/// WebKit starts, while the process has one thread; a value already in the
+/// environment wins.
+pub fn choose_renderer() {
+    #[cfg(target_os = "linux")]
+    {
+        const VAR: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+        let gpu = std::fs::read_dir("/dev/dri").is_ok_and(|mut d| {
+            d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+        });
+        if !gpu && std::env::var_os(VAR).is_none() {
+            std::env::set_var(VAR, "1");
+        }
+    }
+}
+
+pub fn build_app(data_dir: PathBuf) -> Result<App, Box<dyn std::error::Error>> {
     let biller_url = std::env::var(ENV_BILLER_URL)
         .ok()
         .filter(|s| !s.trim().is_empty());

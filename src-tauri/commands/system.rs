@@ -121,10 +121,7 @@ pub(crate) async fn export_target(
 pub fn first_rows_painted(handle: AppHandle, rows: u32) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let ms = crate::STARTED
-            .get()
-            .map(|t| t.elapsed().as_millis())
-            .unwrap_or_default();
+        let ms = crate::since_launch_ms();
         tracing::info!(rows, "startup: first rows painted {ms} ms after launch");
         crate::startup::after_first_rows(handle);
     });
