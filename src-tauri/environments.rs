@@ -280,6 +280,36 @@ mod tests {
     }
 
     #[test]
+    fn the_link_operation_budget_defaults_to_the_documented_limit_and_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = EnvStore::load(dir.path());
+        // Settings saved before the budget existed read as the documented 100.
+        let old: Environment = serde_json::from_str(
+            r#"{"id":"env_1","name":"Old","kind":"sandbox","billerUrl":"https://a","linkmoneyUrl":"https://b"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.link_ops_per_minute, DEFAULT_LINK_OPS_PER_MINUTE);
+        let negotiated = Environment {
+            link_ops_per_minute: 600,
+            ..sample("Negotiated")
+        };
+        let saved = store.upsert(negotiated, &[]).unwrap();
+        assert_eq!(store.get(&saved.id).unwrap().link_ops_per_minute, 600);
+        for bad in [0, MAX_LINK_OPS_PER_MINUTE + 1] {
+            let e = store
+                .upsert(
+                    Environment {
+                        link_ops_per_minute: bad,
+                        ..sample("Bad budget")
+                    },
+                    &[],
+                )
+                .unwrap_err();
+            assert_eq!(e.code, crate::error::ErrorCode::InvalidInput, "{bad}");
+        }
+    }
+
+    #[test]
     fn environments_persist_and_validate() {
         let dir = tempfile::tempdir().unwrap();
         let (store, notice) = EnvStore::load(dir.path());
