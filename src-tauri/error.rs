@@ -38,6 +38,12 @@ pub enum ErrorCode {
     /// Another Linkdesk process holds this data folder's refund journal, so
     /// this one neither sends nor resolves refunds.
     JournalInUse,
+    /// Team mode is configured but its PostgreSQL store cannot be reached or
+    /// used right now: refunds are refused (no claim can be made).
+    TeamUnavailable,
+    /// The team store refused the refund's claim: another agent holds this
+    /// refund number of the payment, or the claims would exceed what was paid.
+    ClaimRefused,
     Internal,
 }
 
@@ -62,6 +68,8 @@ impl ErrorCode {
             ErrorCode::ProductionLocked => "production_locked",
             ErrorCode::OfflineWrite => "offline_write",
             ErrorCode::JournalInUse => "journal_in_use",
+            ErrorCode::TeamUnavailable => "team_unavailable",
+            ErrorCode::ClaimRefused => "claim_refused",
             ErrorCode::Internal => "internal",
         }
     }

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod sqlite;
 mod startup;
 pub mod sync;
+pub mod team;
 
 use tauri::Manager;
 

@@ -162,12 +162,16 @@ impl Journal {
                 ("error", None, Some(code.clone()), Some(message.clone()))
             }
         };
-        self.conn()?.execute(
+        let at = now();
+        let team = self.team_kind_of(&entry.env_id);
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        tx.execute(
             "INSERT INTO audit_log (at, env_id, env_name, action, target, fields, outcome, detail,
                  error_code, error_message)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
-                now(),
+                at,
                 entry.env_id,
                 entry.env_name,
                 entry.action,
@@ -179,6 +183,22 @@ impl Journal {
                 message
             ],
         )?;
+        if let Some(kind) = team {
+            let body = serde_json::json!({
+                "at": at,
+                "envId": entry.env_id,
+                "envName": entry.env_name,
+                "action": entry.action,
+                "target": entry.target,
+                "fields": entry.fields,
+                "outcome": outcome,
+                "detail": detail,
+                "errorCode": code,
+                "errorMessage": message,
+            });
+            super::outbox::push(&tx, &kind, "audit", &body)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

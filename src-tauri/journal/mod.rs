@@ -6,6 +6,7 @@
 //! the app still starts and refunds are refused with the reason.
 
 mod audit;
+mod outbox;
 mod prefs;
 mod refund_cap;
 mod refund_row;
@@ -23,6 +24,7 @@ use rusqlite::Connection;
 use crate::error::{AppError, ErrorCode};
 
 pub use audit::{AuditEntry, AuditFacets, AuditFilter, AuditPage, AuditRow, Outcome};
+pub use outbox::{OutboxItem, TeamRoute};
 pub use prefs::DEFAULT_THRESHOLD_CENTS;
 pub use refund_row::{Draft, Drafted, RefundRow, RefundState, Refunded, Sending, Settled};
 pub use refunds::{target_mismatch, Target};
@@ -79,6 +81,9 @@ struct Inner {
     /// Request keys being sent by this process right now: a retry or the
     /// start-up resolver never sends a key that another task is sending.
     in_flight: Mutex<HashSet<String>>,
+    /// Team mode: which team store an environment's audit entries are
+    /// queued for (see `outbox`).
+    team_route: Mutex<Option<TeamRoute>>,
 }
 
 /// Releases a request key claimed with `Journal::claim` when dropped.
@@ -120,6 +125,7 @@ impl Journal {
                 conn: conn.map(Mutex::new),
                 sender_lock,
                 in_flight: Mutex::new(HashSet::new()),
+                team_route: Mutex::new(None),
             }),
         };
         (journal, notice)
