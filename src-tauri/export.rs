@@ -18,6 +18,7 @@ pub const EXPORT_DIR_VAR: &str = "LINKDESK_EXPORT_DIR";
 /// The first part of each export's file name.
 pub const RTLS_STEM: &str = "linkdesk-rtls";
 pub const AUDIT_STEM: &str = "linkdesk-audit";
+pub const TEAM_AUDIT_STEM: &str = "linkdesk-team-audit";
 
 /// How many numbered names are tried before giving up.
 const MAX_SUFFIX: u32 = 10_000;

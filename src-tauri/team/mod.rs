@@ -11,6 +11,7 @@
 mod approvals;
 mod claims;
 mod config;
+pub mod desk;
 mod outbox;
 mod schema;
 
