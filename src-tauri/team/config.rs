@@ -15,9 +15,12 @@ use crate::secrets::{self, SecretString};
 pub const FILE_NAME: &str = "team.json";
 pub const KINDS: [&str; 2] = ["sandbox", "production"];
 
-/// The keyring account of the team store password of `kind`.
-pub fn password_account(kind: &str) -> String {
-    format!("team/{kind}/postgres-password")
+/// The keyring account of the password of the team store of `kind` at
+/// `url`: a password belongs to one role on one server, so a new URL never
+/// receives the password given for the old one.
+pub fn password_account(kind: &str, url: &str) -> AppResult<String> {
+    let shown = super::shown_url(&parse_url(url)?);
+    Ok(format!("team/{kind}/{shown}/postgres-password"))
 }
 
 /// What `team.json` holds: a URL per environment kind.
@@ -117,7 +120,7 @@ impl TeamSettings {
                 lock(&self.stores).remove(kind);
             }
             Some(url) => {
-                let password = secrets::get(&password_account(kind)).unwrap_or(None);
+                let password = secrets::get(&password_account(kind, url)?).unwrap_or(None);
                 let store = TeamStore::new(kind, url, password)?;
                 lock(&self.stores).insert(kind.to_string(), store);
             }
@@ -135,12 +138,22 @@ impl TeamSettings {
             parse_url(url)?;
         }
         if let Some(p) = password.filter(|p| !p.is_empty()) {
-            secrets::set(&password_account(kind), &p)?;
-        }
-        if url.is_empty() {
-            secrets::delete(&password_account(kind))?;
+            if url.is_empty() {
+                return Err(AppError::invalid(
+                    "Give the team store's URL with its password",
+                ));
+            }
+            secrets::set(&password_account(kind, url)?, &p)?;
         }
         let mut config = lock(&self.config).clone();
+        // The old URL's password is forgotten with it.
+        if let Some(old) = config.urls.get(kind) {
+            let old_account = password_account(kind, old).ok();
+            let new_account = password_account(kind, url).ok();
+            if let (Some(old_account), true) = (&old_account, old_account != new_account) {
+                secrets::delete(old_account)?;
+            }
+        }
         if url.is_empty() {
             config.urls.remove(kind);
         } else {
@@ -194,8 +207,8 @@ impl TeamSettings {
             .iter()
             .map(|kind| {
                 let url = config.urls.get(*kind).cloned().unwrap_or_default();
-                let password_set =
-                    !url.is_empty() && matches!(secrets::get(&password_account(kind)), Ok(Some(_)));
+                let password_set = password_account(kind, &url)
+                    .is_ok_and(|a| matches!(secrets::get(&a), Ok(Some(_))));
                 let known = status.get(*kind);
                 TeamStatus {
                     kind: kind.to_string(),

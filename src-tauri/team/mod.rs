@@ -109,7 +109,7 @@ pub fn parse_url(url: &str) -> AppResult<tokio_postgres::Config> {
 }
 
 /// The URL without anything secret, for messages and the UI.
-fn shown_url(config: &tokio_postgres::Config) -> String {
+pub(super) fn shown_url(config: &tokio_postgres::Config) -> String {
     let host = match config.get_hosts().first() {
         Some(Host::Tcp(h)) => h.clone(),
         Some(Host::Unix(p)) => p.display().to_string(),

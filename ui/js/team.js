@@ -16,6 +16,7 @@ let els = null;
 
 function showStatus(list) {
   statuses = list || [];
+  if (els?.settings && !els.settings.contains(document.activeElement)) renderSettings();
   const el = $("#team-status");
   const on = statuses.filter((s) => s.state !== "off");
   el.hidden = on.length === 0;
@@ -29,7 +30,6 @@ function showStatus(list) {
     ? `Team store unreachable${waiting ? ` · ${waiting} waiting` : ""}`
     : up ? `Team: ${up.agent}${waiting ? ` · ${waiting} waiting` : ""}` : "Team store…";
   el.title = down ? `${down.message} Refunds are refused until it is back; audit entries wait in the outbox.` : "Team store connected";
-  if (els?.settings) renderSettings();
 }
 
 async function pollStatus() {
@@ -96,7 +96,7 @@ export function init() {
     note,
     h("div", { class: "table-wrap" },
       h("table", { class: "grid", testid: "approvals-table" },
-        h("thead", {}, h("tr", {}, ["Requested", "By", "Environment", "Customer", "Payment", "Amount", "State", ""].map((x) => h("th", {}, x)))),
+        h("thead", {}, h("tr", {}, ["Requested", "By", "Customer", "Payment", "Amount", "State", "Decision"].map((x) => h("th", {}, x)))),
         rows),
       empty),
   );
@@ -130,11 +130,10 @@ function row(a, me) {
   const tone = { REQUESTED: "pending", APPROVED: "authorized", SENT: "succeeded", REJECTED: "canceled" }[a.state] || "other";
   return h("tr", { testid: "approval-row", class: "static", dataset: { key: a.requestKey, state: a.state } },
     h("td", {}, dateTime(a.requestedAt)),
-    h("td", { testid: "approval-by" }, a.requestedBy),
-    h("td", {}, a.envName),
-    h("td", {}, a.customerName || a.customerId),
-    h("td", { class: "mono" }, `${a.paymentId} (#${a.refundNumber})`),
-    h("td", { class: "num", testid: "approval-amount" }, formatCents(a.amountCents)),
+    h("td", {}, h("span", { testid: "approval-by" }, a.requestedBy)),
+    h("td", { title: a.envName }, a.customerName || a.customerId),
+    h("td", { class: "mono", title: a.paymentId }, `${String(a.paymentId).slice(0, 8)}… #${a.refundNumber}`),
+    h("td", { class: "num" }, h("span", { testid: "approval-amount" }, formatCents(a.amountCents))),
     h("td", {}, h("span", { class: `badge s-${tone}`, testid: "approval-state", title: a.reason || "" },
       a.state.toLowerCase() + (a.decidedBy ? ` by ${a.decidedBy}` : "") + (a.reason ? `: ${a.reason}` : ""))),
     h("td", {}, waiting && !mine
