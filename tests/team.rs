@@ -555,3 +555,80 @@ async fn an_approval_needs_another_role_and_then_sends_once() {
     assert_eq!(new_refunds(&url, &before).await.len(), 1);
     sandbox.stop().await;
 }
+
+/// Every file under `dir` (the data folder), read whole.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_team_store_password_lives_in_the_keyring_only() {
+    use linkdesk::team::desk::{self, TeamStoreInput};
+    if !real_keyring() {
+        return;
+    }
+    let _shared = CLUSTER.read().await;
+    let db = TeamDb::migrated(&["carol"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = Arc::new(app_at(dir.path(), &closed_url()));
+    let url = db.url_of(&db.role("carol"));
+    let input = |url: &str, password: Option<&str>| TeamStoreInput {
+        kind: "sandbox".into(),
+        url: url.to_string(),
+        password: password.map(str::to_string),
+    };
+    let on_thread = |app: &Arc<linkdesk::app::App>, i: TeamStoreInput| {
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || desk::save(&app, i))
+    };
+
+    // A password in the URL is refused, and not repeated.
+    let with_password = url.replacen('@', &format!(":{PASSWORD}@"), 1);
+    let err = on_thread(&app, input(&with_password, None))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(!err.message.contains(PASSWORD));
+
+    let saved = on_thread(&app, input(&url, Some(PASSWORD)))
+        .await
+        .unwrap()
+        .unwrap();
+    let sandbox = saved.iter().find(|s| s.kind == "sandbox").unwrap();
+    assert!(sandbox.password_set, "{sandbox:?}");
+    assert_eq!(sandbox.url, url);
+    let said = desk::test(&app, "sandbox").await.unwrap();
+    assert!(said.contains(&db.role("carol")), "{said}");
+    assert!(!said.contains(PASSWORD));
+
+    // The next start finds the URL in team.json and the password in the keyring.
+    drop(app);
+    let app = Arc::new(app_at(dir.path(), &closed_url()));
+    assert!(desk::test(&app, "sandbox").await.is_ok());
+    for (path, bytes) in files_under(dir.path()) {
+        assert!(
+            !bytes
+                .windows(PASSWORD.len())
+                .any(|w| w == PASSWORD.as_bytes()),
+            "the password is in {}",
+            path.display()
+        );
+    }
+
+    // Turning team mode off forgets the password too.
+    let off = on_thread(&app, input("", None)).await.unwrap().unwrap();
+    let sandbox = off.iter().find(|s| s.kind == "sandbox").unwrap();
+    assert_eq!(sandbox.state, "off");
+    let account = linkdesk::team::password_account("sandbox", &url).unwrap();
+    assert!(linkdesk::secrets::get(&account).unwrap().is_none());
+}

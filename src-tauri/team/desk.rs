@@ -64,7 +64,7 @@ pub fn save(app: &App, input: TeamStoreInput) -> AppResult<Vec<TeamStatus>> {
             &input.kind,
             serde_json::json!({
                 "kind": input.kind,
-                "url": input.url.trim(),
+                "url": super::redacted_url(&input.url),
                 "password": if password_given { "set" } else { "kept" },
             }),
             &result,
