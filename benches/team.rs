@@ -25,7 +25,7 @@ const SEATS: usize = 20;
 /// payments that many seats refund at once (and soon exhaust).
 const PAYMENTS: usize = 20_000;
 const HOT: usize = 10;
-const PAYMENT_CENTS: i64 = 100_00;
+const PAYMENT_CENTS: i64 = 10_000;
 const MERCHANT: &str = "merchant_bench";
 
 struct SeatResult {
@@ -49,7 +49,7 @@ async fn seat(index: usize, store: TeamStore, journal: Journal, until: Instant) 
     let store_for = move |k: &str| (k == "sandbox").then(|| s.clone());
     while Instant::now() < until {
         i = i.wrapping_mul(1_103_515_245).wrapping_add(12_345) % 1_000_003;
-        let payment = if i % 5 == 0 {
+        let payment = if i.is_multiple_of(5) {
             format!("hot_{}", i % HOT)
         } else {
             format!("pay_{}", i % PAYMENTS)
@@ -111,7 +111,7 @@ async fn seat(index: usize, store: TeamStore, journal: Journal, until: Instant) 
             })
             .unwrap();
         r.audited += 1;
-        if r.audited % 5 == 0 {
+        if r.audited.is_multiple_of(5) {
             deliver_outbox(&journal, &store_for).await;
         }
     }

@@ -23,6 +23,7 @@ use rusqlite::Connection;
 
 use crate::error::{AppError, ErrorCode};
 
+pub(crate) use audit::{filter_instant, filter_text};
 pub use audit::{AuditEntry, AuditFacets, AuditFilter, AuditPage, AuditRow, Outcome};
 pub use outbox::{OutboxItem, TeamRoute};
 pub use prefs::DEFAULT_THRESHOLD_CENTS;

@@ -15,7 +15,7 @@ use super::TeamStore;
 use crate::app::blocking;
 use crate::csv_out::CsvOut;
 use crate::error::{AppError, AppResult};
-use crate::journal::{Journal, OutboxItem};
+use crate::journal::{filter_instant, filter_text, Journal, OutboxItem};
 
 /// What one delivery round did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -194,26 +194,12 @@ struct Bound {
 }
 
 fn bind(f: &TeamAuditFilter) -> AppResult<Bound> {
-    let text = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let instant = |v: &Option<String>, name: &str| -> AppResult<Option<DateTime<Utc>>> {
-        match text(v) {
-            None => Ok(None),
-            Some(s) => DateTime::parse_from_rfc3339(&s)
-                .map(|d| Some(d.with_timezone(&Utc)))
-                .map_err(|_| AppError::invalid(format!("\"{s}\" is not a valid {name} date"))),
-        }
-    };
     Ok(Bound {
-        action: text(&f.action),
-        env_id: text(&f.env_id),
-        agent: text(&f.agent),
-        from: instant(&f.from, "start")?,
-        to: instant(&f.to, "end")?,
+        action: filter_text(&f.action),
+        env_id: filter_text(&f.env_id),
+        agent: filter_text(&f.agent),
+        from: filter_instant(&f.from, "start")?,
+        to: filter_instant(&f.to, "end")?,
     })
 }
 
