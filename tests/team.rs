@@ -498,6 +498,22 @@ async fn an_approval_needs_another_role_and_then_sends_once() {
         .unwrap();
     assert_eq!(after.state, "SENT");
 
+    // The claim's outcome follows the journal's, later statuses included.
+    set_status(&url, &made[0].0, "SUCCEEDED").await;
+    refunds::list(&a, false).await.unwrap();
+    deliver(&a.journal, a.team.as_ref().unwrap()).await;
+    let outcome: String = db
+        .root()
+        .await
+        .query_one(
+            "SELECT outcome FROM linkdesk.claims WHERE request_key = $1",
+            &[&key],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(outcome, "SUCCEEDED");
+
     // Everything is in the whole team's audit trail.
     deliver(&a.journal, a.team.as_ref().unwrap()).await;
     deliver(&b.journal, b.team.as_ref().unwrap()).await;

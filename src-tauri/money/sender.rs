@@ -289,11 +289,21 @@ pub async fn refresh_statuses(
         return 0;
     }
     let j = journal.clone();
+    let team = journal.team_kind_of(&session.env.id);
     blocking(move || {
         let mut changed = 0;
         for (key, status) in &found {
             if j.update_service_status(key, status)? {
                 changed += 1;
+                // Team mode: the claim's outcome follows the journal's.
+                if let Some(kind) = &team {
+                    let now = RefundState::parse(status);
+                    j.outbox_push(
+                        kind,
+                        "claim",
+                        &json!({ "requestKey": key, "outcome": now.as_str() }),
+                    )?;
+                }
             }
         }
         Ok(changed)
