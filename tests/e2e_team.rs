@@ -37,6 +37,14 @@ async fn join_team(app: &App, url: &str, role: &str) {
     let want = format!("Team: {role}");
     app.wait_until(&tid("team-status"), |t| t.starts_with(&want))
         .await;
+    let connected = format!("connected as {role}");
+    app.wait_until(&tid("team-state-sandbox"), |t| t == connected)
+        .await;
+    app.click_on(&tid("team-test-sandbox")).await;
+    app.wait_until(&tid("team-test-result-sandbox"), |t| {
+        t.starts_with("✓ Connected") && t.contains(role)
+    })
+    .await;
 }
 
 /// Shows `view` again and again (it reads the core each time) until `check`

@@ -49,6 +49,7 @@ function storeCard(s) {
   const save = async () => {
     try {
       showStatus(await call("save_team_store", { input: { kind: s.kind, url: url.value.trim(), password: password.value || null } }));
+      renderSettings();
       toast(url.value.trim() ? `Team store for ${s.kind} environments saved` : `Team mode off for ${s.kind} environments`);
     } catch (err) {
       showError(err);
@@ -73,7 +74,7 @@ function storeCard(s) {
       h("h3", {}, `Team store — ${s.kind} environments`),
       h("span", { class: `kind ${s.kind}` }, s.kind === "production" ? "PRODUCTION" : "SANDBOX"),
       h("span", { class: "badge", testid: `team-state-${s.kind}` }, state)),
-    h("div", { class: "form-grid" },
+    h("div", { class: "form-grid team-form" },
       h("label", { class: "wide" }, "PostgreSQL URL (host, port, database, your own role — no password)", url),
       h("label", { class: "wide" }, "Password (kept in the OS keyring only)", password)),
     s.message ? h("p", { class: "field-error" }, s.message) : null,
