@@ -481,7 +481,7 @@ impl<'a> Run<'a> {
 
     /// Waits `secs` before the next request, saying why; false when cancelled.
     async fn wait(&mut self, secs: u64, reason: &str) -> bool {
-        let mut shown = self.last.clone().unwrap_or_else(|| SyncProgress {
+        let mut shown = self.last.clone().unwrap_or(SyncProgress {
             pages_done: 0,
             pages_total: 0,
             records_done: 0,
