@@ -44,6 +44,9 @@ pub enum ErrorCode {
     /// The team store refused the refund's claim: another agent holds this
     /// refund number of the payment, or the claims would exceed what was paid.
     ClaimRefused,
+    /// The local cache does not hold the whole list asked for (an export):
+    /// nothing was written; sync first, or ask for the cached part knowingly.
+    Incomplete,
     Internal,
 }
 
@@ -70,6 +73,7 @@ impl ErrorCode {
             ErrorCode::JournalInUse => "journal_in_use",
             ErrorCode::TeamUnavailable => "team_unavailable",
             ErrorCode::ClaimRefused => "claim_refused",
+            ErrorCode::Incomplete => "incomplete",
             ErrorCode::Internal => "internal",
         }
     }

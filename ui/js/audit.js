@@ -109,7 +109,7 @@ async function exportCsv() {
     // never names a file.
     const done = await call(els.team.checked ? "team_audit_export" : "audit_export", { filter: filter() });
     if (!done) { toast("Export cancelled"); return; }
-    toast(`Exported ${num(done.rows)} entries to ${done.path}`);
+    toast(`Exported ${num(done.rows)} ${done.rows === 1 ? "entry" : "entries"} to ${done.path}`);
   } catch (err) {
     showError(err);
   }
