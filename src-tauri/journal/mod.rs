@@ -85,6 +85,9 @@ struct Inner {
     /// Team mode: which team store an environment's audit entries are
     /// queued for (see `outbox`).
     team_route: Mutex<Option<TeamRoute>>,
+    /// Held while the team outbox is being delivered: one delivery at a
+    /// time, so rows reach the team store in order.
+    delivering: tokio::sync::Mutex<()>,
 }
 
 /// Releases a request key claimed with `Journal::claim` when dropped.
@@ -127,6 +130,7 @@ impl Journal {
                 sender_lock,
                 in_flight: Mutex::new(HashSet::new()),
                 team_route: Mutex::new(None),
+                delivering: tokio::sync::Mutex::new(()),
             }),
         };
         (journal, notice)

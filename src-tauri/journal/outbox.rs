@@ -37,6 +37,11 @@ impl Journal {
         route.and_then(|r| r(env_id))
     }
 
+    /// Taken by the one delivery of the outbox under way.
+    pub fn delivery_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.delivering
+    }
+
     /// Queues a claim's outcome (or anything else) for the team store.
     pub fn outbox_push(
         &self,

@@ -79,7 +79,8 @@ impl TeamStore {
 }
 
 /// Delivers what waits in `journal`'s outbox, oldest first, to the store
-/// `store_for` gives for each row's kind. A store that fails stops the
+/// `store_for` gives for each row's kind (one delivery at a time, by the
+/// process that holds the journal's lock). A store that fails stops the
 /// delivery of its rows (the next round starts again with the first of
 /// them), so each store receives its rows in order.
 pub async fn deliver_outbox(
@@ -88,6 +89,13 @@ pub async fn deliver_outbox(
 ) -> Delivery {
     const BATCH: u32 = 200;
     let mut out = Delivery::default();
+    // Only the process that holds the journal delivers its outbox, and one
+    // delivery at a time: rows reach the store in the order written.
+    if let Err(e) = journal.ensure_can_send() {
+        out.error = Some(e.message);
+        return out;
+    }
+    let _one = journal.delivery_lock().lock().await;
     let j = journal.clone();
     let seat = match blocking(move || Ok(j.seat_id()?)).await {
         Ok(s) => s,
