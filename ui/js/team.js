@@ -34,6 +34,9 @@ function showStatus(list) {
 
 async function pollStatus() {
   try { showStatus(await call("team_status")); } catch { /* shown at the next answer */ }
+  // The Approvals view on screen follows the desk by itself (not while a
+  // dialog or an error is up).
+  if (!$("#view-approvals").hidden && !$("#dialog").open && $("#error-banner").hidden) listApprovals();
 }
 
 // ---- Settings → Team store ----------------------------------------------
@@ -111,9 +114,13 @@ export function init() {
 }
 
 export async function refresh() {
+  hideError();
+  await listApprovals();
+}
+
+async function listApprovals() {
   try {
     const list = await call("approval_list");
-    hideError();
     const me = statuses.find((s) => s.state === "connected")?.agent;
     els.note.textContent = "Refunds above the team's threshold wait here for a second agent. The requester's Linkdesk sends an approved refund; a rejection needs a reason.";
     fill(els.rows, list.map((a) => row(a, me)));
