@@ -27,11 +27,14 @@ const BROWSER: &[&str] = &[
     "ctrlKey",
     "altKey",
     "isComposing",
+    "activeElement",
 ];
 
 /// Names of the UI's own state and functions (not from the core).
 const UI_OWN: &[&str] = &[
     "retryTimer",
+    "detailSeq",
+    "shownId",
     "firstShown",
     "openRecord",
     "onChange",
