@@ -11,6 +11,7 @@ import { formatCents } from "./money.js";
 
 let statuses = [];
 let els = null;
+let pollTimer = null;
 
 // ---- the top bar ---------------------------------------------------------
 
@@ -20,6 +21,10 @@ function showStatus(list) {
   const el = $("#team-status");
   const on = statuses.filter((s) => s.state !== "off");
   el.hidden = on.length === 0;
+  // Polled only while team mode is on: no timer runs otherwise (the core
+  // sends "team-status" when team mode is turned on).
+  if (on.length && !pollTimer) pollTimer = setInterval(pollStatus, 5000);
+  if (!on.length && pollTimer) { clearInterval(pollTimer); pollTimer = null; }
   if (!on.length) return;
   const down = on.find((s) => s.state === "unreachable");
   const up = on.find((s) => s.state === "connected");
@@ -110,7 +115,6 @@ export function init() {
   renderSettings();
   listen("team-status", showStatus);
   pollStatus();
-  setInterval(pollStatus, 5000);
 }
 
 export async function refresh() {
