@@ -43,6 +43,9 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
     // The guard lives as long as the process: logs flush until exit.
     std::mem::forget(guard);
     tracing::info!(data_dir = %data_dir.display(), "Linkdesk starting");
+    // The keyring's persistence self-test (D-Bus round trips on Linux) runs
+    // beside the start-up; Settings and every secret wait for its verdict.
+    std::thread::spawn(crate::secrets::persists);
 
     let biller_url = std::env::var(ENV_BILLER_URL)
         .ok()
