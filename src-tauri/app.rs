@@ -16,7 +16,11 @@ use crate::session::Session;
 pub const EMBEDDED_ENV_ID: &str = "embedded";
 
 pub struct App {
+    /// Every environment's client: system proxy, OS certificate store.
     pub http: reqwest::Client,
+    /// The built-in environment's client: the embedded sandbox listens on this
+    /// machine's loopback, which no proxy can reach, so it is reached directly.
+    builtin_http: reqwest::Client,
     pub cache: Cache,
     /// The refund journal, audit log and durable preferences (never the cache).
     pub journal: Journal,
@@ -59,9 +63,14 @@ impl App {
         let (envs, notice) = EnvStore::load(&data_dir);
         startup_notices.extend(notice);
         let http = crate::http::build_client();
-        let session = builtin_session(&http, &builtin);
+        let builtin_http = match embedded {
+            Some(_) => crate::http::build_loopback_client(),
+            None => http.clone(),
+        };
+        let session = builtin_session(&builtin_http, &builtin);
         let app = Self {
             http,
+            builtin_http,
             cache,
             journal,
             data_dir,
@@ -96,7 +105,7 @@ impl App {
     /// Makes `id` the active environment: a new session, locked if production.
     pub fn switch(&self, id: &str) -> AppResult<()> {
         let session = if id == EMBEDDED_ENV_ID {
-            builtin_session(&self.http, &self.builtin)
+            self.builtin_session()
         } else {
             let env = self.envs.get(id).ok_or_else(|| {
                 AppError::new(ErrorCode::NotFound, "That environment no longer exists")
@@ -111,6 +120,11 @@ impl App {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(session);
         Ok(())
+    }
+
+    /// A new session on the built-in environment.
+    pub fn builtin_session(&self) -> Session {
+        builtin_session(&self.builtin_http, &self.builtin)
     }
 
     /// The built-in environment followed by the user's own.
@@ -146,7 +160,7 @@ pub fn builtin_environment(name: &str, biller_url: &str, linkmoney_url: &str) ->
 
 /// The built-in sandbox uses the sandbox's own published credentials; they are
 /// not secrets and never touch the keyring.
-pub fn builtin_session(http: &reqwest::Client, env: &Environment) -> Session {
+fn builtin_session(http: &reqwest::Client, env: &Environment) -> Session {
     let defaults = linkdesk_sandbox::Options::default();
     Session::with_credentials(
         http,

@@ -1,6 +1,7 @@
 //! The sandbox's options: the command line of the binary and `start`'s argument.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "linkdesk-sandbox", version, about)]
@@ -8,6 +9,12 @@ pub struct Options {
     /// Address to listen on (port 0 picks a free port)
     #[arg(long, default_value = "127.0.0.1:0")]
     pub addr: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Seed for the demo data: the same seed gives byte-identical answers
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
