@@ -24,7 +24,12 @@ pub struct App {
     pub cache: Cache,
     /// The refund journal, audit log and durable preferences (never the cache).
     pub journal: Journal,
+    /// The journal, audit log and settings: kept, and roaming where the OS
+    /// roams (`app_data_dir`).
     pub data_dir: PathBuf,
+    /// The cache, the webview's storage and the logs: this machine only
+    /// (`app_local_data_dir`; on Linux and macOS the same folder).
+    pub local_dir: PathBuf,
     pub envs: EnvStore,
     /// The built-in sandbox environment (the embedded one, or the URLs given
     /// by LINKDESK_BILLER_URL / LINKDESK_LINKMONEY_URL).
@@ -51,8 +56,18 @@ impl App {
         builtin: Environment,
         embedded: Option<linkdesk_sandbox::Sandbox>,
     ) -> AppResult<Self> {
+        Self::open_in(data_dir.clone(), data_dir, builtin, embedded)
+    }
+
+    /// `open`, with the cache in `local_dir`.
+    pub fn open_in(
+        data_dir: PathBuf,
+        local_dir: PathBuf,
+        builtin: Environment,
+        embedded: Option<linkdesk_sandbox::Sandbox>,
+    ) -> AppResult<Self> {
         let mut startup_notices = Vec::new();
-        let cache = open_cache(&data_dir, &mut startup_notices)?;
+        let cache = open_cache(&local_dir, &mut startup_notices)?;
         let (journal, notice) = Journal::open(&data_dir);
         startup_notices.extend(notice);
         if let Err(e) = journal.ensure_can_send() {
@@ -74,6 +89,7 @@ impl App {
             cache,
             journal,
             data_dir,
+            local_dir,
             envs,
             builtin,
             session: RwLock::new(Arc::new(session)),

@@ -33,16 +33,30 @@ pub fn focus_running_window(handle: &AppHandle) {
     }
 }
 
+/// Where Linkdesk keeps its files: `(data, local)`. The journal, audit log
+/// and settings go in the app-data folder (roaming on Windows); the cache, the
+/// webview's storage and the logs in the local app-data folder (this machine
+/// only). `LINKDESK_DATA_DIR` puts everything in one folder.
+pub fn folders(handle: &AppHandle) -> tauri::Result<(PathBuf, PathBuf)> {
+    Ok(match data_dir_override() {
+        Some(dir) => (dir.clone(), dir),
+        None => (
+            handle.path().app_data_dir()?,
+            handle.path().app_local_data_dir()?,
+        ),
+    })
+}
+
+pub fn log_dir(local_dir: &std::path::Path) -> PathBuf {
+    local_dir.join("logs")
+}
+
 pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> {
-    let data_dir = match data_dir_override() {
-        Some(dir) => dir,
-        None => handle.path().app_data_dir()?,
-    };
+    let (data_dir, local_dir) = folders(handle)?;
     std::fs::create_dir_all(&data_dir)?;
-    let guard = crate::logging::init(&data_dir);
-    // The guard lives as long as the process: logs flush until exit.
-    std::mem::forget(guard);
-    tracing::info!(data_dir = %data_dir.display(), "Linkdesk starting");
+    std::fs::create_dir_all(&local_dir)?;
+    crate::logging::init(&log_dir(&local_dir));
+    tracing::info!(data_dir = %data_dir.display(), local_dir = %local_dir.display(), version = env!("CARGO_PKG_VERSION"), "Linkdesk starting");
     // The keyring's persistence self-test (D-Bus round trips on Linux) runs
     // beside the start-up; Settings and every secret wait for its verdict.
     std::thread::spawn(crate::secrets::persists);
@@ -72,7 +86,7 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
         }
     };
     tracing::info!(biller = %builtin.biller_url, linkmoney = %builtin.linkmoney_url, "built-in environment ready");
-    Ok(App::open(data_dir, builtin, embedded)?)
+    Ok(App::open_in(data_dir, local_dir, builtin, embedded)?)
 }
 
 /// Starts the embedded sandbox on an ephemeral loopback port inside the app's
@@ -127,9 +141,9 @@ pub fn relock_on_screen_lock(handle: AppHandle) {
     });
 }
 
-/// The main window, with the webview's own storage (remembered filters) under
-/// the data directory, so one data directory holds everything of one user.
-pub fn open_window(handle: &AppHandle, data_dir: &std::path::Path) -> tauri::Result<()> {
+/// The main window, with the webview's own storage (remembered filters) in
+/// the local data folder, beside the cache.
+pub fn open_window(handle: &AppHandle, local_dir: &std::path::Path) -> tauri::Result<()> {
     let config = handle
         .config()
         .app
@@ -138,7 +152,7 @@ pub fn open_window(handle: &AppHandle, data_dir: &std::path::Path) -> tauri::Res
         .cloned()
         .unwrap_or_default();
     tauri::WebviewWindowBuilder::from_config(handle, &config)?
-        .data_directory(data_dir.join("webview"))
+        .data_directory(local_dir.join("webview"))
         // The window never leaves the app: outside links go to the system
         // browser through `open_external`.
         .on_navigation(is_app_url)

@@ -22,6 +22,20 @@ export async function load() {
     : "";
   const list = clear($("#env-list"));
   for (const env of view.environments) list.append(card(env));
+  about(await call("app_info").catch(() => null));
+}
+
+// "About Linkdesk": the version and the folders, each with an Open button
+// that asks Linkdesk to open its own folder (the window never names a path).
+function about(info) {
+  if (!info) return;
+  $("[data-testid=about-version]").textContent = info.version;
+  $("[data-testid=about-data-dir]").textContent = info.dataDir;
+  $("[data-testid=about-local-dir]").textContent = info.localDir;
+  $("[data-testid=about-log-dir]").textContent = info.logDir;
+  for (const button of document.querySelectorAll("[data-folder]")) {
+    button.onclick = () => call("open_folder", { folder: button.dataset.folder }).catch(showError);
+  }
 }
 
 function secretText(s) {
