@@ -21,6 +21,10 @@ pub struct App {
     /// The built-in environment's client: the embedded sandbox listens on this
     /// machine's loopback, which no proxy can reach, so it is reached directly.
     builtin_http: reqwest::Client,
+    /// The built-in environment's client secrets (BillerAPI, Link Money): the
+    /// embedded sandbox's, made for this launch, or the sandbox's published
+    /// ones for URLs given in the environment. Never in the keyring.
+    builtin_secrets: (SecretString, SecretString),
     pub cache: Cache,
     /// The refund journal, audit log and durable preferences (never the cache).
     pub journal: Journal,
@@ -82,10 +86,19 @@ impl App {
             Some(_) => crate::http::build_loopback_client(),
             None => http.clone(),
         };
-        let session = builtin_session(&builtin_http, &builtin);
+        let sandbox_options = embedded
+            .as_ref()
+            .map(|s| s.options().clone())
+            .unwrap_or_default();
+        let builtin_secrets = (
+            SecretString::new(sandbox_options.biller_client_secret),
+            SecretString::new(sandbox_options.linkmoney_client_secret),
+        );
+        let session = builtin_session(&builtin_http, &builtin, &builtin_secrets);
         let app = Self {
             http,
             builtin_http,
+            builtin_secrets,
             cache,
             journal,
             data_dir,
@@ -140,7 +153,7 @@ impl App {
 
     /// A new session on the built-in environment.
     pub fn builtin_session(&self) -> Session {
-        builtin_session(&self.builtin_http, &self.builtin)
+        builtin_session(&self.builtin_http, &self.builtin, &self.builtin_secrets)
     }
 
     /// The built-in environment followed by the user's own.
@@ -174,16 +187,18 @@ pub fn builtin_environment(name: &str, biller_url: &str, linkmoney_url: &str) ->
     }
 }
 
-/// The built-in sandbox uses the sandbox's own published credentials; they are
-/// not secrets and never touch the keyring.
-fn builtin_session(http: &reqwest::Client, env: &Environment) -> Session {
-    let defaults = linkdesk_sandbox::Options::default();
+/// The built-in sandbox's credentials never touch the keyring.
+fn builtin_session(
+    http: &reqwest::Client,
+    env: &Environment,
+    (biller, linkmoney): &(SecretString, SecretString),
+) -> Session {
     Session::with_credentials(
         http,
         env.clone(),
         true,
-        Some(SecretString::new(defaults.biller_client_secret)),
-        Some(SecretString::new(defaults.linkmoney_client_secret)),
+        Some(biller.clone()),
+        Some(linkmoney.clone()),
     )
 }
 

@@ -89,8 +89,11 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
     Ok(App::open_in(data_dir, local_dir, builtin, embedded)?)
 }
 
-/// Starts the embedded sandbox on an ephemeral loopback port inside the app's
-/// runtime. `LINKDESK_SANDBOX_OPTS` takes the sandbox's own command-line options.
+/// Starts the embedded sandbox, a demo and not a door: on an ephemeral port of
+/// the loopback interface only, with client secrets made for this launch (so
+/// nothing else on the machine can guess them), delivering webhooks only to
+/// loopback URLs. `LINKDESK_SANDBOX_OPTS` takes the sandbox's own
+/// command-line options (secrets given there are used as given).
 fn start_embedded_sandbox() -> Result<linkdesk_sandbox::Sandbox, Box<dyn std::error::Error>> {
     use clap::Parser;
     let extra = std::env::var(ENV_SANDBOX_OPTS).unwrap_or_default();
@@ -98,6 +101,14 @@ fn start_embedded_sandbox() -> Result<linkdesk_sandbox::Sandbox, Box<dyn std::er
     let mut options = linkdesk_sandbox::Options::try_parse_from(args)
         .map_err(|e| format!("{ENV_SANDBOX_OPTS} is not valid: {e}"))?;
     options.addr = "127.0.0.1:0".parse()?;
+    options.webhooks_to_any_host = false;
+    let fresh = || uuid::Uuid::new_v4().simple().to_string();
+    if !extra.contains("--biller-client-secret") {
+        options.biller_client_secret = format!("bb_test_demo_{}", fresh());
+    }
+    if !extra.contains("--linkmoney-client-secret") {
+        options.linkmoney_client_secret = format!("lm_demo_{}", fresh());
+    }
     Ok(tauri::async_runtime::block_on(linkdesk_sandbox::start(
         options,
     ))?)

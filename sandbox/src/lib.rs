@@ -25,6 +25,7 @@ pub use options::Options;
 /// A running sandbox. Dropping it does not stop it; call `stop`.
 pub struct Sandbox {
     addr: SocketAddr,
+    options: Options,
     scheme: &'static str,
     server: server::ServerHandle,
 }
@@ -32,6 +33,10 @@ pub struct Sandbox {
 impl Sandbox {
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+    /// The options it runs with (its credentials among them).
+    pub fn options(&self) -> &Options {
+        &self.options
     }
     pub fn url(&self) -> String {
         format!("{}://{}", self.scheme, self.addr)
@@ -52,6 +57,7 @@ pub async fn start(options: Options) -> std::io::Result<Sandbox> {
     let listener = server::bind(options.addr)?;
     let addr = listener.local_addr()?;
     let base_url = format!("{scheme}://{addr}");
+    let kept = options.clone();
     // Seeding a million records takes a moment of pure CPU: keep it off the async workers.
     let state = tokio::task::spawn_blocking(move || state::AppState::new(options, base_url))
         .await
@@ -60,6 +66,7 @@ pub async fn start(options: Options) -> std::io::Result<Sandbox> {
     let server = server::serve(listener, app, tls);
     Ok(Sandbox {
         addr,
+        options: kept,
         scheme,
         server,
     })

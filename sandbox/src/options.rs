@@ -57,6 +57,9 @@ pub struct Options {
     /// Fraction of requests (0..=1) answered with a 500
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
+    /// Deliver webhooks to any host, not only to loopback URLs (127.0.0.0/8, ::1, localhost)
+    #[arg(long)]
+    pub webhooks_to_any_host: bool,
     /// Fraction of writes (0..=1) whose effect is committed, then the connection closed unanswered
     #[arg(long, default_value_t = 0.0)]
     pub drop_after_commit_rate: f64,
