@@ -15,6 +15,22 @@ use crate::session::Session;
 /// The built-in environment's ID in the cache and the settings.
 pub const EMBEDDED_ENV_ID: &str = "embedded";
 
+/// The sandbox embedded in the app (the cargo feature `embedded-sandbox`, on
+/// by default). A build without it has no such value.
+#[cfg(feature = "embedded-sandbox")]
+pub type EmbeddedSandbox = linkdesk_sandbox::Sandbox;
+#[cfg(not(feature = "embedded-sandbox"))]
+pub enum EmbeddedSandbox {}
+
+/// The sandbox's published credentials (its defaults, see
+/// `linkdesk-sandbox --help`): what the built-in environment uses for a
+/// sandbox given by URL. Not secrets.
+pub const SANDBOX_MERCHANT_ID: &str = "merchant_sandbox";
+pub const SANDBOX_BILLER_CLIENT_ID: &str = "client_sandbox";
+pub const SANDBOX_BILLER_CLIENT_SECRET: &str = "bb_test_sandbox_secret";
+pub const SANDBOX_LINKMONEY_CLIENT_ID: &str = "lm_sandbox_client";
+pub const SANDBOX_LINKMONEY_CLIENT_SECRET: &str = "lm_sandbox_secret";
+
 pub struct App {
     /// Every environment's client: system proxy, OS certificate store.
     pub http: reqwest::Client,
@@ -43,7 +59,7 @@ pub struct App {
     /// Things the user should read once, gathered at start-up.
     pub startup_notices: Vec<String>,
     /// Kept so the embedded sandbox serves as long as the app runs.
-    _embedded: Option<linkdesk_sandbox::Sandbox>,
+    _embedded: Option<EmbeddedSandbox>,
     /// The full sync in progress, if any: its environment and its cancel switch.
     pub sync: std::sync::Mutex<Option<(String, crate::sync::SyncCancel)>>,
     /// What the start-up look at refunds left open found (once it is done),
@@ -58,7 +74,7 @@ impl App {
     pub fn open(
         data_dir: PathBuf,
         builtin: Environment,
-        embedded: Option<linkdesk_sandbox::Sandbox>,
+        embedded: Option<EmbeddedSandbox>,
     ) -> AppResult<Self> {
         Self::open_in(data_dir.clone(), data_dir, builtin, embedded)
     }
@@ -68,7 +84,7 @@ impl App {
         data_dir: PathBuf,
         local_dir: PathBuf,
         builtin: Environment,
-        embedded: Option<linkdesk_sandbox::Sandbox>,
+        embedded: Option<EmbeddedSandbox>,
     ) -> AppResult<Self> {
         let mut startup_notices = Vec::new();
         let cache = open_cache(&local_dir, &mut startup_notices)?;
@@ -86,14 +102,19 @@ impl App {
             Some(_) => crate::http::build_loopback_client(),
             None => http.clone(),
         };
-        let sandbox_options = embedded
-            .as_ref()
-            .map(|s| s.options().clone())
-            .unwrap_or_default();
-        let builtin_secrets = (
-            SecretString::new(sandbox_options.biller_client_secret),
-            SecretString::new(sandbox_options.linkmoney_client_secret),
-        );
+        let builtin_secrets = match &embedded {
+            #[cfg(feature = "embedded-sandbox")]
+            Some(sandbox) => (
+                SecretString::new(sandbox.options().biller_client_secret.clone()),
+                SecretString::new(sandbox.options().linkmoney_client_secret.clone()),
+            ),
+            #[cfg(not(feature = "embedded-sandbox"))]
+            Some(never) => match *never {},
+            None => (
+                SecretString::new(SANDBOX_BILLER_CLIENT_SECRET),
+                SecretString::new(SANDBOX_LINKMONEY_CLIENT_SECRET),
+            ),
+        };
         let session = builtin_session(&builtin_http, &builtin, &builtin_secrets);
         let app = Self {
             http,
@@ -174,16 +195,15 @@ impl App {
 
 /// The built-in sandbox environment at these URLs.
 pub fn builtin_environment(name: &str, biller_url: &str, linkmoney_url: &str) -> Environment {
-    let defaults = linkdesk_sandbox::Options::default();
     Environment {
         id: EMBEDDED_ENV_ID.to_string(),
         name: name.to_string(),
         kind: EnvKind::Sandbox,
         biller_url: biller_url.trim_end_matches('/').to_string(),
         linkmoney_url: linkmoney_url.trim_end_matches('/').to_string(),
-        merchant_id: defaults.merchant_id,
-        biller_client_id: defaults.biller_client_id,
-        linkmoney_client_id: defaults.linkmoney_client_id,
+        merchant_id: SANDBOX_MERCHANT_ID.to_string(),
+        biller_client_id: SANDBOX_BILLER_CLIENT_ID.to_string(),
+        linkmoney_client_id: SANDBOX_LINKMONEY_CLIENT_ID.to_string(),
     }
 }
 
@@ -200,6 +220,22 @@ fn builtin_session(
         Some(biller.clone()),
         Some(linkmoney.clone()),
     )
+}
+
+#[cfg(all(test, feature = "embedded-sandbox"))]
+mod sandbox_defaults_tests {
+    #[test]
+    fn the_published_credentials_are_the_sandboxs_defaults() {
+        let o = linkdesk_sandbox::Options::default();
+        assert_eq!(o.merchant_id, super::SANDBOX_MERCHANT_ID);
+        assert_eq!(o.biller_client_id, super::SANDBOX_BILLER_CLIENT_ID);
+        assert_eq!(o.biller_client_secret, super::SANDBOX_BILLER_CLIENT_SECRET);
+        assert_eq!(o.linkmoney_client_id, super::SANDBOX_LINKMONEY_CLIENT_ID);
+        assert_eq!(
+            o.linkmoney_client_secret,
+            super::SANDBOX_LINKMONEY_CLIENT_SECRET
+        );
+    }
 }
 
 /// Runs blocking work (SQLite, the keyring over D-Bus, the settings file) on

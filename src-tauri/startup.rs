@@ -11,6 +11,7 @@ use crate::app::{builtin_environment, App};
 pub const ENV_DATA_DIR: &str = "LINKDESK_DATA_DIR";
 pub const ENV_BILLER_URL: &str = "LINKDESK_BILLER_URL";
 pub const ENV_LINKMONEY_URL: &str = "LINKDESK_LINKMONEY_URL";
+#[cfg(feature = "embedded-sandbox")]
 pub const ENV_SANDBOX_OPTS: &str = "LINKDESK_SANDBOX_OPTS";
 
 /// The data folder given by `LINKDESK_DATA_DIR` (unset or empty: none, and
@@ -68,6 +69,7 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
         .ok()
         .filter(|s| !s.trim().is_empty());
     let (builtin, embedded) = match (biller_url, linkmoney_url) {
+        #[cfg(feature = "embedded-sandbox")]
         (None, None) => {
             let sandbox = start_embedded_sandbox()?;
             let url = sandbox.url();
@@ -76,6 +78,17 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
                 Some(sandbox),
             )
         }
+        // Built without the sandbox: the built-in environment has no server
+        // and says so; the person adds their own in Settings.
+        #[cfg(not(feature = "embedded-sandbox"))]
+        (None, None) => (
+            builtin_environment(
+                "No demo in this build: add an environment in Settings",
+                "",
+                "",
+            ),
+            None,
+        ),
         (biller, linkmoney) => {
             let biller = biller.or_else(|| linkmoney.clone()).unwrap_or_default();
             let linkmoney = linkmoney.unwrap_or_else(|| biller.clone());
@@ -89,6 +102,7 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
     Ok(App::open_in(data_dir, local_dir, builtin, embedded)?)
 }
 
+#[cfg(feature = "embedded-sandbox")]
 /// Starts the embedded sandbox, a demo and not a door: on an ephemeral port of
 /// the loopback interface only, with client secrets made for this launch (so
 /// nothing else on the machine can guess them), delivering webhooks only to
