@@ -58,6 +58,7 @@ for _ in $(seq 120); do
   sleep 0.5
 done
 mkdir -p target/e2e
+sleep 2 # for the picture only: the rows are reported once rendered, painted a moment later
 DISPLAY="$display" import -window root target/e2e/installed-deb.png 2>/dev/null || true
 kill "$app" 2>/dev/null || true
 wait "$app" 2>/dev/null || true
