@@ -38,6 +38,9 @@ pub enum ErrorCode {
     /// Another Linkdesk process holds this data folder's refund journal, so
     /// this one neither sends nor resolves refunds.
     JournalInUse,
+    /// The local cache does not hold the whole list asked for (an export):
+    /// nothing was written; sync first, or ask for the cached part knowingly.
+    Incomplete,
     Internal,
 }
 
@@ -62,6 +65,7 @@ impl ErrorCode {
             ErrorCode::ProductionLocked => "production_locked",
             ErrorCode::OfflineWrite => "offline_write",
             ErrorCode::JournalInUse => "journal_in_use",
+            ErrorCode::Incomplete => "incomplete",
             ErrorCode::Internal => "internal",
         }
     }

@@ -32,6 +32,8 @@ const BROWSER: &[&str] = &[
 /// Names of the UI's own state and functions (not from the core).
 const UI_OWN: &[&str] = &[
     "retryTimer",
+    "detailSeq",
+    "shownId",
     "firstShown",
     "openRecord",
     "onChange",

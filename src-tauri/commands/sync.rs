@@ -100,7 +100,10 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
             Err(e) => Finished {
                 complete: false,
                 records_done: cached,
-                message: format!("Sync stopped: {}. “Resume sync” continues where it stopped.", e.message),
+                message: format!(
+                    "Sync stopped: {}. “Resume sync” continues where it stopped.",
+                    e.message.trim_end_matches('.')
+                ),
                 error: Some(e),
             },
         };
