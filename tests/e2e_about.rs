@@ -13,6 +13,7 @@ async fn about_shows_version_and_folders() {
     let app = App::launch(&[]).await;
     app.wait("[data-testid=rtl-row]").await;
     app.click_on("[data-testid=nav-settings]").await;
+    app.click_on("[data-testid=about-open]").await;
     let data_dir = app.data_dir.path().display().to_string();
     app.wait_until("[data-testid=about-version]", |t| {
         t == env!("CARGO_PKG_VERSION")

@@ -44,15 +44,15 @@ pub fn app_info(app: State<'_, App>) -> AppInfo {
     }
 }
 
-/// Opens one of Linkdesk's own folders ("data", "local" or "logs") in the
+/// Opens one of Linkdesk's own folders ("data", "local" or "log") in the
 /// system's file manager. The window names the folder, never a path.
 #[tauri::command]
-pub fn open_folder(handle: AppHandle, app: State<'_, App>, folder: String) -> AppResult<()> {
-    let path = match folder.as_str() {
+pub fn open_folder(handle: AppHandle, app: State<'_, App>, which: String) -> AppResult<()> {
+    let path = match which.as_str() {
         "data" => app.data_dir.clone(),
         "local" => app.local_dir.clone(),
-        "logs" => crate::startup::log_dir(&app.local_dir),
-        _ => return Err(AppError::invalid(format!("No folder called \"{folder}\""))),
+        "log" => crate::startup::log_dir(&app.local_dir),
+        _ => return Err(AppError::invalid(format!("No folder called \"{which}\""))),
     };
     handle
         .opener()

@@ -22,20 +22,35 @@ export async function load() {
     : "";
   const list = clear($("#env-list"));
   for (const env of view.environments) list.append(card(env));
-  about(await call("app_info").catch(() => null));
 }
 
 // "About Linkdesk": the version and the folders, each with an Open button
 // that asks Linkdesk to open its own folder (the window never names a path).
-function about(info) {
-  if (!info) return;
-  $("[data-testid=about-version]").textContent = info.version;
-  $("[data-testid=about-data-dir]").textContent = info.dataDir;
-  $("[data-testid=about-local-dir]").textContent = info.localDir;
-  $("[data-testid=about-log-dir]").textContent = info.logDir;
-  for (const button of document.querySelectorAll("[data-folder]")) {
-    button.onclick = () => call("open_folder", { folder: button.dataset.folder }).catch(showError);
+async function about() {
+  let info;
+  try {
+    info = await call("app_info");
+  } catch (err) {
+    showError(err);
+    return;
   }
+  const folder = (label, path, which) => [
+    h("dt", {}, label),
+    h("dd", {},
+      h("span", { class: "mono", testid: `about-${which}-dir` }, path), " ",
+      h("button", { class: "ghost", type: "button", testid: `open-${which}-dir`,
+        onclick: () => call("open_folder", { which }).catch(showError) }, "Open")),
+  ];
+  await openDialog({
+    title: "About Linkdesk",
+    body: h("dl", { class: "fields", testid: "about" },
+      h("dt", {}, "Version"), h("dd", { testid: "about-version" }, info.version),
+      ...folder("Data folder", info.dataDir, "data"),
+      ...folder("Cache folder", info.localDir, "local"),
+      ...folder("Log folder", info.logDir, "log")),
+    okLabel: "Close",
+    cancelLabel: null,
+  });
 }
 
 function secretText(s) {
@@ -179,6 +194,7 @@ async function deleteEnv(env) {
 
 export function init() {
   $("#env-add").addEventListener("click", () => editEnv(null));
+  $("#about-open").addEventListener("click", about);
 }
 
 export function onKey(e) {
