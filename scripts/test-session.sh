@@ -41,13 +41,21 @@ done
 export LINKDESK_TEST_PROXY="http://127.0.0.1:$proxy_port"
 export LINKDESK_TEST_PROXY_LOG="$proxy_dir/tinyproxy.log"
 
+# A throw-away PostgreSQL cluster for the team store tests, on a free
+# loopback port, removed with everything else (see scripts/team-pg.sh).
+pgdir="$(mktemp -d /tmp/linkdesk-pg.XXXXXX)"
+chmod 755 "$pgdir"
 cleanup() {
   kill "$proxy" 2>/dev/null || true
+  bash scripts/team-pg.sh remove "$pgdir/cluster" 2>/dev/null || true
+  rm -rf "$pgdir"
   kill "$xvfb" 2>/dev/null || true
   kill "$keyring" 2>/dev/null || true
   rm -rf "$HOME"
 }
 trap cleanup EXIT
+pgenv="$(bash scripts/team-pg.sh start "$pgdir/cluster")"
+eval "$pgenv"
 export DISPLAY="$display"
 export LINKDESK_E2E=required
 

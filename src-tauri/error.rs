@@ -38,6 +38,12 @@ pub enum ErrorCode {
     /// Another Linkdesk process holds this data folder's refund journal, so
     /// this one neither sends nor resolves refunds.
     JournalInUse,
+    /// Team mode is configured but its PostgreSQL store cannot be reached or
+    /// used right now: refunds are refused (no claim can be made).
+    TeamUnavailable,
+    /// The team store refused the refund's claim: another agent holds this
+    /// refund number of the payment, or the claims would exceed what was paid.
+    ClaimRefused,
     /// The local cache does not hold the whole list asked for (an export):
     /// nothing was written; sync first, or ask for the cached part knowingly.
     Incomplete,
@@ -65,6 +71,8 @@ impl ErrorCode {
             ErrorCode::ProductionLocked => "production_locked",
             ErrorCode::OfflineWrite => "offline_write",
             ErrorCode::JournalInUse => "journal_in_use",
+            ErrorCode::TeamUnavailable => "team_unavailable",
+            ErrorCode::ClaimRefused => "claim_refused",
             ErrorCode::Incomplete => "incomplete",
             ErrorCode::Internal => "internal",
         }

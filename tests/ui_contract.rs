@@ -27,6 +27,7 @@ const BROWSER: &[&str] = &[
     "ctrlKey",
     "altKey",
     "isComposing",
+    "activeElement",
 ];
 
 /// Names of the UI's own state and functions (not from the core).
