@@ -227,6 +227,18 @@ fn pss_mb(root: u32) -> f64 {
     kb as f64 / 1024.0
 }
 
+/// The app's log files under `dir/logs` (one a day), in name order.
+fn app_log(dir: &Path) -> String {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("logs"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect()
+}
+
 /// A DRM render node: WebKit can draw with the GPU.
 fn has_gpu() -> bool {
     std::fs::read_dir("/dev/dri").is_ok_and(|mut d| {
@@ -363,12 +375,10 @@ impl Bench {
         let before = tree(pid);
         // With a big cache the app starts building its index after the first
         // rows: its PSS is read as soon as the log says so.
-        let log = dir.join("logs/linkdesk.log");
         let mut pss_before_index = None;
         while started.elapsed() < painted + IDLE_WINDOW {
             if v == Variant::BigCache && pss_before_index.is_none() {
-                let text = std::fs::read_to_string(&log).unwrap_or_default();
-                if text.contains("building the in-memory RTL index") {
+                if app_log(&dir).contains("building the in-memory RTL index") {
                     pss_before_index = Some(pss_mb(pid));
                 }
             }
@@ -406,7 +416,7 @@ impl Bench {
     fn keep_log(&self, dir: &Path) -> String {
         let kept = dir.with_extension("failed.log");
         let mut text = std::fs::read_to_string(dir.join("out.log")).unwrap_or_default();
-        text += &std::fs::read_to_string(dir.join("logs/linkdesk.log")).unwrap_or_default();
+        text += &app_log(dir);
         let _ = std::fs::write(&kept, text);
         kept.display().to_string()
     }
@@ -414,10 +424,9 @@ impl Bench {
     /// PSS growth from when the app logged that it starts building the index
     /// to when it is built, and the RTLs indexed.
     fn index_growth(&self, pid: u32, dir: &Path, mut before: Option<f64>) -> Option<(f64, u64)> {
-        let log = dir.join("logs/linkdesk.log");
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let text = app_log(dir);
             if before.is_none() && text.contains("building the in-memory RTL index") {
                 before = Some(pss_mb(pid));
             }
@@ -510,10 +519,17 @@ fn measure_sync(secs: u64) -> Option<(u32, f64, u32)> {
             ..Default::default()
         };
         let sandbox = linkdesk_sandbox::start(options).await.ok()?;
-        let env = linkdesk::app::builtin_environment("sync bench", &sandbox.url(), &sandbox.url());
-        let http = linkdesk::http::build_client();
-        let session = linkdesk::app::builtin_session(&http, &env);
-        let client = session.biller().ok()?.clone();
+        let defaults = linkdesk_sandbox::Options::default();
+        let creds = linkdesk::biller::BillerCredentials {
+            client_id: defaults.biller_client_id,
+            client_secret: defaults.biller_client_secret,
+        };
+        let client = linkdesk::biller::BillerClient::new(
+            linkdesk::http::build_client(),
+            &sandbox.url(),
+            creds,
+        )
+        .ok()?;
         let dir = tempfile::tempdir().ok()?;
         let (cache, _) = linkdesk::cache::Cache::open(dir.path()).ok()?;
         let cancel = linkdesk::sync::SyncCancel::default();
@@ -525,7 +541,7 @@ fn measure_sync(secs: u64) -> Option<(u32, f64, u32)> {
             tokio::time::sleep(window).await;
             stopper.cancel();
         });
-        let outcome = linkdesk::sync::sync_all_rtls(&client, &cache, &env.id, opts, cancel, |_| {})
+        let outcome = linkdesk::sync::sync_all_rtls(&client, &cache, "bench", opts, cancel, |_| {})
             .await
             .ok()?;
         let in_window = outcome

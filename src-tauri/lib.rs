@@ -47,23 +47,30 @@ pub fn run() {
         builder = builder.plugin(tauri_plugin_single_instance::init(|handle, _, _| {
             startup::focus_running_window(handle)
         }));
+        // The window comes back where and as large as it was left. A launch
+        // on its own data folder (another seat, the tests) starts as configured.
+        use tauri_plugin_window_state::StateFlags;
+        builder = builder.plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+                .build(),
+        );
     }
     builder
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|tauri_app| {
-            let data_dir = startup::data_dir(tauri_app.handle())?;
-            startup::init_logging(&data_dir);
+            let (data_dir, local_dir) = startup::prepare(tauri_app.handle())?;
             // The window first: WebKit starts its processes and loads the page
             // while the sandbox starts and the files open. Nothing the page
             // asks is answered before `manage`, at the end of this setup.
-            startup::open_window(tauri_app.handle(), &data_dir)?;
+            startup::open_window(tauri_app.handle(), &local_dir)?;
             tracing::info!(
                 "startup: window created {} ms after launch",
                 since_launch_ms()
             );
-            let app = startup::build_app(data_dir)?;
+            let app = startup::build_app(data_dir, local_dir)?;
             tauri_app.manage(app);
             tracing::info!(
                 "startup: sandbox, cache, journal and settings ready {} ms after launch",
@@ -93,6 +100,7 @@ pub fn run() {
             commands::system::app_info,
             commands::system::set_work_offline,
             commands::system::open_external,
+            commands::system::open_folder,
             commands::system::copy_text,
             commands::system::first_rows_painted,
             commands::system::close_anyway,
@@ -146,6 +154,11 @@ pub fn run() {
             commands::team::team_audit_page,
             commands::team::team_audit_export,
         ])
-        .run(tauri::generate_context!())
-        .expect("Linkdesk could not start its window");
+        .build(tauri::generate_context!())
+        .expect("Linkdesk could not start its window")
+        .run(|_, event| {
+            if let tauri::RunEvent::Exit = event {
+                logging::flush_at_exit();
+            }
+        });
 }

@@ -121,7 +121,7 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
     const cancel = h("button", { class: "ghost", testid: "confirm-cancel", type: "button", onclick: () => finish(undefined) }, cancelLabel);
     clear(dialog).append(
       h("div", { class: "dialog-body" }, h("h3", {}, title), body, error),
-      h("div", { class: "dialog-actions" }, cancel, ok),
+      h("div", { class: "dialog-actions" }, cancelLabel ? cancel : null, ok),
     );
     // A dialog closed just before this one opened fires its close event late:
     // only a close of this dialog ends it.
