@@ -377,10 +377,11 @@ impl Bench {
         // rows: its PSS is read as soon as the log says so.
         let mut pss_before_index = None;
         while started.elapsed() < painted + IDLE_WINDOW {
-            if v == Variant::BigCache && pss_before_index.is_none() {
-                if app_log(&dir).contains("building the in-memory RTL index") {
-                    pss_before_index = Some(pss_mb(pid));
-                }
+            if v == Variant::BigCache
+                && pss_before_index.is_none()
+                && app_log(&dir).contains("building the in-memory RTL index")
+            {
+                pss_before_index = Some(pss_mb(pid));
             }
             std::thread::sleep(Duration::from_millis(10));
         }
