@@ -11,8 +11,8 @@ const state = { offset: 0, total: 0 };
 let els = null;
 
 export function init() {
-  const action = h("select", { testid: "audit-action" }, h("option", { value: "" }, "All actions"));
-  const env = h("select", { testid: "audit-env" }, h("option", { value: "" }, "All environments"));
+  const action = h("select", { testid: "audit-action", "aria-label": "Action" }, h("option", { value: "" }, "All actions"));
+  const env = h("select", { testid: "audit-env", "aria-label": "Environment" }, h("option", { value: "" }, "All environments"));
   const from = h("input", { type: "date", testid: "audit-from", title: "From (local date)" });
   const to = h("input", { type: "date", testid: "audit-to", title: "To (local date, included)" });
   for (const el of [action, env, from, to]) el.addEventListener("change", () => { state.offset = 0; load(); });

@@ -95,7 +95,9 @@ function render() {
     const biller = rtl.biller_id ? state.billers.get(rtl.biller_id) || rtl.biller_id : "—";
     const row = h("tr", {
       testid: "rtl-row", dataset: { id: rtl.id }, class: i === state.selected ? "selected" : "",
+      "aria-selected": i === state.selected ? "true" : "false", tabindex: i === Math.max(state.selected, 0) ? "0" : "-1",
       onclick: () => { select(i); openDetail(rtl.id); },
+      onfocus: () => { if (state.selected !== i) select(i); },
     },
       h("td", { class: "mono" }, rtl.id),
       h("td", { title: rtl.client_user_id }, rtl.client_user_id),
@@ -112,6 +114,7 @@ function render() {
   empty.textContent = state.total > 0
     ? "This page is past the end of the list."
     : filtered ? "No requests match these filters." : "No requests to link yet. Create one with “New request”.";
+  $("#rtl-empty-goto").hidden = state.items.length > 0 || !filtered;
   $("#rtl-total").textContent = range(state.page, state.limit, state.items.length, state.total);
   const last = lastPage();
   $("#page-first").disabled = $("#page-prev").disabled = state.page <= 1;
@@ -120,6 +123,7 @@ function render() {
     const col = th.dataset.sort;
     th.classList.toggle("sorted-asc", state.sort?.column === col && !state.sort.descending);
     th.classList.toggle("sorted-desc", state.sort?.column === col && state.sort.descending);
+    th.setAttribute("aria-sort", state.sort?.column !== col ? "none" : state.sort.descending ? "descending" : "ascending");
   }
 }
 
@@ -137,7 +141,13 @@ function select(i) {
   if (!state.items.length) return;
   state.selected = Math.max(0, Math.min(i, state.items.length - 1));
   const rows = document.querySelectorAll("#rtl-rows tr");
-  rows.forEach((r, j) => r.classList.toggle("selected", j === state.selected));
+  const focusIn = $("#rtl-rows").contains(document.activeElement);
+  rows.forEach((r, j) => {
+    r.classList.toggle("selected", j === state.selected);
+    r.setAttribute("aria-selected", j === state.selected ? "true" : "false");
+    r.tabIndex = j === state.selected ? 0 : -1;
+  });
+  if (focusIn) rows[state.selected]?.focus();
   rows[state.selected]?.scrollIntoView({ block: "nearest" });
 }
 
@@ -176,9 +186,7 @@ function field(label, value, { mono = false, copy = false, node = null } = {}) {
 
 function renderDetail(res) {
   const { rtl, canCancel, canProceed, nextStatuses } = res.data;
-  const locked = shell.writesLocked();
-  const offline = res.offline || shell.workOffline;
-  const writeBlock = locked ? "Production is locked: unlock writes first" : offline ? "Offline: changes are not queued" : "";
+  const writeBlock = shell.writeBlock(res);
   const pane = clear($("#rtl-detail"));
   const billerName = rtl.biller_id ? state.billers.get(rtl.biller_id) : null;
   const sessionUrl = rtl.session_url
@@ -345,6 +353,7 @@ export function init() {
   $("#page-last").addEventListener("click", () => goTo(lastPage()));
   $("#rtl-new").addEventListener("click", newRequest);
   $("#export-csv").addEventListener("click", exportCsv);
+  $("#rtl-empty-goto").querySelector("button").addEventListener("click", () => window.linkdeskGoto(state.filter.search || state.filter.clientUserId));
   sync.init(() => { loadBillers(); load(); });
   for (const th of document.querySelectorAll("#view-rtls th[data-sort]")) {
     if (!SORT_COLUMNS.includes(th.dataset.sort)) continue;
@@ -371,12 +380,20 @@ export function onKey(e) {
     case "Escape": if (!$("#rtl-detail").hidden) { closeDetail(); return true; } return false;
     case "[": goTo(state.page - 1); return true;
     case "]": goTo(state.page + 1); return true;
-    case "n": if (!shell.writesLocked()) newRequest(); return true;
+    case "n": if (!shell.writeBlock()) newRequest(); return true;
     default: return false;
   }
 }
 
 let shownEnv = null;
+
+/** Lists every RTL of one client user ID (from "Go to ID"): that filter alone. */
+export function showUser(clientUserId) {
+  state.filter = { search: "", status: "", clientUserId, billerId: "" };
+  $("#f-search").value = $("#f-status").value = $("#f-biller").value = "";
+  $("#f-client-user-id").value = clientUserId;
+  filtersChanged();
+}
 
 /** Opens one RTL (from "Go to ID"). */
 export async function openRecord(id) {
@@ -391,11 +408,12 @@ export async function refresh() {
     closeDetail();
     state.proceeds.clear();
     state.page = 1;
+    sync.environmentChanged();
   }
   shownEnv = env;
-  const locked = shell.writesLocked();
-  $("#rtl-new").disabled = locked;
-  $("#rtl-new").title = locked ? "Production is locked: unlock writes first" : "New request (N)";
+  const block = shell.writeBlock();
+  $("#rtl-new").disabled = !!block;
+  $("#rtl-new").title = block || "New request (N)";
   await loadBillers();
   await load();
   if (state.detail) openDetail(state.detail.rtl.id);

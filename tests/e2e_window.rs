@@ -1,0 +1,469 @@
+//! End-to-end: what the window shows and how it is worked by keyboard and
+//! pointer, in the real window with real key and pointer events. "Go to ID"
+//! closes like every palette and looks up at the service what the cache does
+//! not hold; the two keyboard flows are counted keystroke by keystroke; forms
+//! take amounts as people type them; errors stay until the person acts; sync
+//! state belongs to its environment; deleting the active environment moves
+//! everything to the built-in one; writes are turned off while offline; the
+//! layout holds from 960×600 to 1440×900 in both themes.
+
+mod money_support;
+mod support;
+
+use serde_json::{json, Value};
+use support::webdriver::{e2e_enabled, App, WINDOW};
+
+const CTRL: &str = "\u{E009}";
+const SHIFT: &str = "\u{E008}";
+const ENTER: &str = "\u{E007}";
+const ESC: &str = "\u{E00C}";
+const TAB: &str = "\u{E004}";
+
+fn tid(name: &str) -> String {
+    format!("[data-testid={name}]")
+}
+
+/// Counts the keystrokes of a flow: a key, or a key with Ctrl held, is one.
+/// Pasting (Ctrl+V) and typing the amount are done but not counted, as the
+/// flows are measured "beyond pasting the ID and typing the amount".
+struct Keys<'a> {
+    app: &'a App,
+    counted: u32,
+}
+
+impl<'a> Keys<'a> {
+    fn new(app: &'a App) -> Self {
+        Keys { app, counted: 0 }
+    }
+    async fn key(&mut self, key: &str) {
+        self.app.key(key).await;
+        self.counted += 1;
+    }
+    async fn ctrl(&mut self, key: &str) {
+        self.app.chord(CTRL, key).await;
+        self.counted += 1;
+    }
+    async fn paste(&self) {
+        self.app.chord(CTRL, "v").await;
+    }
+    async fn type_text(&self, text: &str) {
+        for c in text.chars() {
+            self.app.key(&c.to_string()).await;
+        }
+    }
+}
+
+/// Puts `text` on the system clipboard, as copying it elsewhere would.
+async fn copy(app: &App, text: &str) {
+    app.js(
+        "return window.__TAURI__.core.invoke('copy_text', {text: arguments[0]});",
+        vec![json!(text)],
+    )
+    .await;
+}
+
+async fn text_of(app: &App, name: &str) -> String {
+    let el = app.wait(&tid(name)).await;
+    app.text(&el).await
+}
+
+async fn wait_text(app: &App, name: &str, want: &str) -> String {
+    let want = want.to_string();
+    let el = app.wait_until(&tid(name), |t| t.contains(&want)).await;
+    app.text(&el).await
+}
+
+async fn palette_open(app: &App) -> bool {
+    app.js("return document.querySelector('#goto').open;", vec![])
+        .await
+        == json!(true)
+}
+
+async fn wait_palette(app: &App, open: bool) {
+    app.wait_js(
+        if open {
+            "the palette open"
+        } else {
+            "the palette closed"
+        },
+        &format!("document.querySelector('#goto').open === {open}"),
+    )
+    .await;
+}
+
+/// A page of RTLs read straight from the sandbox, so the window has not cached them.
+async fn rtl_page(url: &str, page: u32) -> Value {
+    let defaults = linkdesk_sandbox::Options::default();
+    reqwest::Client::new()
+        .get(format!("{url}/link/request-to-link?page={page}&limit=20"))
+        .header("X-Client-ID", defaults.biller_client_id)
+        .header("X-Client-Secret", defaults.biller_client_secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Inputs, selects and text areas on screen that have no accessible name.
+const UNLABELLED: &str = r#"return [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.offsetParent !== null)
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+  .map(el => el.dataset.testid || el.id || el.outerHTML.slice(0, 80));"#;
+
+async fn unlabelled(app: &App) -> Vec<String> {
+    serde_json::from_value(app.js(UNLABELLED, vec![]).await).unwrap_or_default()
+}
+
+// One window at a time (the machine has two cores): the lock is held for the
+// whole test on purpose.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread")]
+async fn go_to_id_keyboard_flows_and_inputs() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let sandbox = money_support::start(|o| o.rtls = 200).await;
+    let url = sandbox.url();
+    let (txn, _, _) = money_support::succeeded_payment_of_at_least(&url, 5000).await;
+    let fixtures = money_support::fixtures(&url).await;
+    let payout = money_support::listed(&fixtures, "payouts")[0].0.clone();
+    let app = App::launch(&[
+        ("LINKDESK_BILLER_URL", url.clone()),
+        ("LINKDESK_LINKMONEY_URL", url.clone()),
+    ])
+    .await;
+    app.wait(&tid("rtl-row")).await;
+    let user = app
+        .js(
+            "return document.querySelector('[data-testid=rtl-row]').children[1].textContent;",
+            vec![],
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // From launch, with a client user ID on the clipboard: all its RTLs in
+    // Ctrl+K, (paste), Enter.
+    copy(&app, &user).await;
+    let mut keys = Keys::new(&app);
+    keys.ctrl("k").await;
+    wait_palette(&app, true).await;
+    keys.paste().await;
+    keys.key(ENTER).await;
+    app.wait_js(
+        "the client user ID's RTLs",
+        &format!(
+            "(() => {{ const r = [...document.querySelectorAll('[data-testid=rtl-row]')]; return r.length > 0 && r.every(x => x.children[1].textContent === {u}) && document.querySelector('[data-testid=filter-client-user-id]').value === {u}; }})()",
+            u = json!(user)
+        ),
+    )
+    .await;
+    assert!(
+        keys.counted <= 3,
+        "{} keystrokes to list a user's RTLs",
+        keys.counted
+    );
+    assert!(!palette_open(&app).await);
+    app.screenshot("window-01-user-rtls").await;
+
+    // The palette closes like every palette: Esc, Ctrl+K again, a click outside.
+    app.chord(CTRL, "k").await;
+    wait_palette(&app, true).await;
+    app.key(ESC).await;
+    wait_palette(&app, false).await;
+    app.chord(CTRL, "k").await;
+    wait_palette(&app, true).await;
+    app.chord(CTRL, "k").await;
+    wait_palette(&app, false).await;
+    app.click_on(&tid("goto-open")).await;
+    wait_palette(&app, true).await;
+    app.pointer_at(8, 400, true).await;
+    wait_palette(&app, false).await;
+
+    // Its list is a listbox of options.
+    assert_eq!(
+        app.js(
+            "return document.querySelector('#goto-results').getAttribute('role');",
+            vec![]
+        )
+        .await,
+        json!("listbox")
+    );
+
+    // An RTL the cache does not hold is looked up at BillerAPI.
+    let uncached = rtl_page(&url, 7).await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.chord(CTRL, "k").await;
+    let input = app.wait(&tid("goto-input")).await;
+    app.type_into(&input, &uncached).await;
+    app.wait_js(
+        "the look-up option",
+        "(() => { const o = document.querySelector('[data-testid=goto-result]'); return o && o.dataset.action === 'lookup' && o.getAttribute('role') === 'option'; })()",
+    )
+    .await;
+    app.screenshot("window-02-goto-lookup").await;
+    app.key(ENTER).await;
+    app.wait_js(
+        "the uncached RTL in the detail pane",
+        &format!(
+            "(() => {{ const d = document.querySelector('[data-testid=rtl-detail]'); return d && !d.hidden && d.textContent.includes({}); }})()",
+            json!(uncached)
+        ),
+    )
+    .await;
+    assert!(!palette_open(&app).await);
+
+    // A payout (a UUID) is found at Link Money; an unknown UUID says so and
+    // the palette stays open.
+    app.chord(CTRL, "k").await;
+    let input = app.wait(&tid("goto-input")).await;
+    app.type_into(&input, &payout).await;
+    app.key(ENTER).await;
+    wait_text(&app, "payout-id", &payout).await;
+    app.chord(CTRL, "k").await;
+    let input = app.wait(&tid("goto-input")).await;
+    app.type_into(&input, "00000000-0000-4000-8000-000000000000")
+        .await;
+    app.key(ENTER).await;
+    wait_text(&app, "goto-problem", "no transaction, payout or customer").await;
+    assert!(palette_open(&app).await);
+    app.key(ESC).await;
+    wait_palette(&app, false).await;
+
+    // The list's "no matches" state points to Go to ID.
+    app.click_on(&tid("nav-rtls")).await;
+    app.click_on(&tid("filter-clear")).await;
+    let search = app.wait(&tid("filter-search")).await;
+    app.type_into(&search, "zz-no-such-user").await;
+    app.click_on(&tid("rtl-empty-goto-open")).await;
+    wait_palette(&app, true).await;
+    assert_eq!(
+        app.js(
+            "return document.querySelector('#goto-input').value;",
+            vec![]
+        )
+        .await,
+        json!("zz-no-such-user")
+    );
+    app.key(ESC).await;
+    wait_palette(&app, false).await;
+    app.click_on(&tid("filter-clear")).await;
+    app.wait_until(&tid("rtl-total"), |t| t.starts_with("1–20"))
+        .await;
+
+    // Enter on a focused button presses it; the list's keys do not take it.
+    app.click_on(&tid("detail-close")).await;
+    app.js(
+        "document.activeElement && document.activeElement.blur();",
+        vec![],
+    )
+    .await;
+    app.key("j").await;
+    app.js(
+        "document.querySelector('[data-testid=page-next]').focus();",
+        vec![],
+    )
+    .await;
+    app.key(ENTER).await;
+    app.wait_until(&tid("rtl-total"), |t| t.starts_with("21–40"))
+        .await;
+    assert_eq!(
+        app.js(
+            "return document.querySelector('[data-testid=rtl-detail]').hidden;",
+            vec![]
+        )
+        .await,
+        json!(true),
+        "Enter on the button must not open the selected row"
+    );
+
+    // Rows are focusable and say which is selected; headers are buttons
+    // with aria-sort.
+    let rows = app
+        .js("return [...document.querySelectorAll('[data-testid=rtl-row]')].every(r => r.hasAttribute('tabindex') && r.hasAttribute('aria-selected'));", vec![])
+        .await;
+    assert_eq!(rows, json!(true));
+    let heads = app
+        .js("return [...document.querySelectorAll('#view-rtls th[data-sort]')].every(th => th.hasAttribute('aria-sort') && th.querySelector('button'));", vec![])
+        .await;
+    assert_eq!(heads, json!(true));
+
+    // From launch-like rest, with a transaction ID on the clipboard: refund
+    // 12.34 in Ctrl+K, (paste), Enter, r, (amount), Enter, Ctrl+Enter.
+    app.js(
+        "document.activeElement && document.activeElement.blur();",
+        vec![],
+    )
+    .await;
+    copy(&app, &txn).await;
+    let mut keys = Keys::new(&app);
+    keys.ctrl("k").await;
+    wait_palette(&app, true).await;
+    keys.paste().await;
+    keys.key(ENTER).await;
+    wait_text(&app, "transaction-id", &txn).await;
+    app.wait_js(
+        "the refund button enabled",
+        "!document.querySelector('[data-testid=transaction-refund]').disabled",
+    )
+    .await;
+    keys.key("r").await;
+    app.wait_js(
+        "the amount field focused",
+        "document.activeElement && document.activeElement.dataset.testid === 'refund-amount'",
+    )
+    .await;
+    keys.type_text("$12.34").await;
+    wait_text(&app, "refund-amount-normalised", "$12.34").await;
+    keys.key(ENTER).await;
+    app.wait(&tid("refund-confirm")).await;
+    assert_eq!(text_of(&app, "confirm-amount").await, "$12.34");
+    app.screenshot("window-03-refund-review").await;
+    keys.ctrl(ENTER).await;
+    wait_text(&app, "refund-result-state", "Sent").await;
+    assert!(
+        keys.counted <= 6,
+        "{} keystrokes to refund a pasted transaction",
+        keys.counted
+    );
+    app.click_on(&tid("confirm-cancel")).await;
+    app.wait_js(
+        "the result closed",
+        "!document.querySelector('#dialog').open",
+    )
+    .await;
+
+    // Amounts as people type them, the descriptor counted, never cut.
+    wait_text(&app, "transaction-id", &txn).await;
+    app.wait_js(
+        "the refund button enabled",
+        "!document.querySelector('[data-testid=transaction-refund]').disabled",
+    )
+    .await;
+    app.click_on(&tid("transaction-refund")).await;
+    let amount = app.wait(&tid("refund-amount")).await;
+    app.type_into(&amount, "1,000.00").await;
+    wait_text(&app, "refund-amount-normalised", "$1,000.00").await;
+    let descriptor = app.wait(&tid("refund-descriptor")).await;
+    let long = "A".repeat(85);
+    app.type_into(&descriptor, &long).await;
+    wait_text(&app, "refund-descriptor-count", "85 of 80").await;
+    assert_eq!(
+        app.js(
+            "return document.querySelector('[data-testid=refund-descriptor]').value.length;",
+            vec![]
+        )
+        .await,
+        json!(85)
+    );
+    app.clear(&amount).await;
+    app.type_into(&amount, "1.00").await;
+    app.js(
+        "document.querySelector('[data-testid=refund-amount]').focus();",
+        vec![],
+    )
+    .await;
+    app.key(ENTER).await;
+    wait_text(&app, "dialog-error", "80").await;
+    assert!(
+        unlabelled(&app).await.is_empty(),
+        "{:?}",
+        unlabelled(&app).await
+    );
+    // The dialog is labelled by its title and keeps Tab inside.
+    assert_eq!(
+        app.js("const d = document.querySelector('#dialog'); return document.getElementById(d.getAttribute('aria-labelledby')).textContent.length > 0;", vec![]).await,
+        json!(true)
+    );
+    for _ in 0..8 {
+        app.key(TAB).await;
+        assert_eq!(
+            app.js(
+                "return document.querySelector('#dialog').contains(document.activeElement);",
+                vec![]
+            )
+            .await,
+            json!(true),
+            "Tab left the dialog"
+        );
+    }
+    for _ in 0..8 {
+        app.chord(SHIFT, TAB).await;
+        assert_eq!(
+            app.js(
+                "return document.querySelector('#dialog').contains(document.activeElement);",
+                vec![]
+            )
+            .await,
+            json!(true),
+            "Shift+Tab left the dialog"
+        );
+    }
+    // A control reached by Tab shows a focus ring.
+    let ring = app
+        .js("const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;", vec![])
+        .await;
+    assert_eq!(ring, json!(true), "no visible focus ring");
+    app.click_on(&tid("confirm-cancel")).await;
+
+    // The confirmation threshold takes "$1,000.00" too.
+    app.click_on(&tid("nav-refunds")).await;
+    let threshold = app.wait(&tid("threshold-input")).await;
+    app.clear(&threshold).await;
+    app.type_into(&threshold, "$1,000.00").await;
+    app.click_on(&tid("threshold-save")).await;
+    wait_text(&app, "toast", "$1,000.00").await;
+
+    // Every input on every view has a label.
+    for view in [
+        "rtls",
+        "customers",
+        "transactions",
+        "payouts",
+        "refunds",
+        "webhooks",
+        "audit",
+        "settings",
+    ] {
+        app.click_on(&tid(&format!("nav-{view}"))).await;
+        app.wait(&tid(&format!("view-{view}"))).await;
+        let missing = unlabelled(&app).await;
+        assert!(missing.is_empty(), "unlabelled in {view}: {missing:?}");
+    }
+
+    // Single-letter shortcuts can be turned off, and on again.
+    app.click_on(&tid("letter-shortcuts")).await;
+    app.js(
+        "document.activeElement && document.activeElement.blur();",
+        vec![],
+    )
+    .await;
+    app.key("g").await;
+    app.key("r").await;
+    app.wait(&tid("view-settings")).await;
+    assert_eq!(
+        app.js(
+            "return document.querySelector('[data-testid=view-rtls]').hidden;",
+            vec![]
+        )
+        .await,
+        json!(true),
+        "g r still switched views with letters turned off"
+    );
+    app.click_on(&tid("letter-shortcuts")).await;
+    app.js(
+        "document.activeElement && document.activeElement.blur();",
+        vec![],
+    )
+    .await;
+    app.key("g").await;
+    app.key("r").await;
+    app.wait(&tid("view-rtls")).await;
+    app.quit().await;
+}
