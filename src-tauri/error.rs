@@ -38,6 +38,8 @@ pub enum ErrorCode {
     /// Another Linkdesk process holds this data folder's refund journal, so
     /// this one neither sends nor resolves refunds.
     JournalInUse,
+    /// No web browser could be opened for a link (none is set up).
+    NoBrowser,
     Internal,
 }
 
@@ -62,6 +64,7 @@ impl ErrorCode {
             ErrorCode::ProductionLocked => "production_locked",
             ErrorCode::OfflineWrite => "offline_write",
             ErrorCode::JournalInUse => "journal_in_use",
+            ErrorCode::NoBrowser => "no_browser",
             ErrorCode::Internal => "internal",
         }
     }

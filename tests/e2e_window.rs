@@ -467,3 +467,254 @@ async fn go_to_id_keyboard_flows_and_inputs() {
     app.wait(&tid("view-rtls")).await;
     app.quit().await;
 }
+
+const BILLER_SECRET: &str = "bb_test_window_s3cr3t";
+const LINKMONEY_SECRET: &str = "lm_window_s3cr3t";
+
+fn card(name: &str) -> String {
+    format!("[data-testid=env-card][data-name=\"{name}\"]")
+}
+
+/// Adds an environment through Settings (the view must be open).
+async fn add_environment(app: &App, name: &str, kind: &str, url: &str) {
+    let biller_secret = if kind == "production" {
+        "bb_live_window_s3cr3t"
+    } else {
+        BILLER_SECRET
+    };
+    app.click_on(&tid("env-add")).await;
+    for (field, value) in [
+        ("name", name),
+        ("billerUrl", url),
+        ("linkmoneyUrl", url),
+        ("merchantId", "merchant_sandbox"),
+        ("billerClientId", "client_sandbox"),
+        ("billerClientSecret", biller_secret),
+        ("linkmoneyClientId", "lm_sandbox_client"),
+        ("linkmoneyClientSecret", LINKMONEY_SECRET),
+    ] {
+        let input = app.wait(&tid(&format!("env-{field}"))).await;
+        app.type_into(&input, value).await;
+    }
+    app.select_value(&tid("env-kind"), kind).await;
+    app.click_on(&tid("confirm-ok")).await;
+    app.wait(&card(name)).await;
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn js_bool(app: &App, script: &str) -> bool {
+    app.js(script, vec![]).await == json!(true)
+}
+
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_stay_environments_follow_and_offline_writes() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let sandbox = money_support::start(|o| o.rtls = 120).await;
+    let url = sandbox.url();
+    let app = App::launch(&[
+        ("LINKDESK_BILLER_URL", url.clone()),
+        ("LINKDESK_LINKMONEY_URL", url.clone()),
+    ])
+    .await;
+    app.wait(&tid("rtl-row")).await;
+    app.js("window.__syncTexts = []; new MutationObserver(() => window.__syncTexts.push(document.querySelector('#sync-text').textContent)).observe(document.querySelector('#sync-text'), {childList: true, characterData: true, subtree: true});", vec![]).await;
+
+    // Item 14: changing the page size keeps the first visible row on screen.
+    for _ in 0..3 {
+        let before = text_of(&app, "rtl-total").await;
+        app.click_on(&tid("page-next")).await;
+        app.wait_until(&tid("rtl-total"), |t| t != before).await;
+    }
+    wait_text(&app, "rtl-total", "61–80").await;
+    app.select_value(&tid("page-size"), "50").await;
+    app.wait_until(&tid("rtl-total"), |t| t.starts_with("51–100"))
+        .await;
+    app.select_value(&tid("page-size"), "20").await;
+    app.wait_until(&tid("rtl-total"), |t| t.starts_with("41–60"))
+        .await;
+
+    // Item 9: a sync paused here offers "Resume sync" here only.
+    app.click_on(&tid("sync-start")).await;
+    app.wait_until(&tid("sync-text"), |t| t.contains("page"))
+        .await;
+    app.click_on(&tid("sync-cancel")).await;
+    app.wait_until(&tid("sync-start"), |t| t == "Resume sync")
+        .await;
+
+    // Item 9: the webhook form's error stays after the list reloads.
+    app.click_on(&tid("nav-webhooks")).await;
+    let hook = app.wait(&tid("webhook-url")).await;
+    app.type_into(&hook, "not a url").await;
+    let secret = app.wait(&tid("webhook-secret")).await;
+    app.type_into(&secret, "whsec_window").await;
+    app.click_on(&tid("webhook-subscribe")).await;
+    let said = wait_text(&app, "webhook-error", "").await;
+    assert!(!said.is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        text_of(&app, "webhook-error").await,
+        said,
+        "the form's error vanished"
+    );
+
+    // Item 11: "Work offline" turns every write off, with the reason.
+    app.click_on(&tid("work-offline")).await;
+    app.wait_js("subscribe disabled", "document.querySelector('[data-testid=webhook-subscribe]').disabled && document.querySelector('[data-testid=webhook-blocked]').textContent.includes('Work offline')").await;
+    app.click_on(&tid("nav-rtls")).await;
+    app.wait_js("new request disabled", "document.querySelector('[data-testid=rtl-new]').disabled && document.querySelector('[data-testid=rtl-new]').title.includes('Work offline')").await;
+    app.click_on(&tid("work-offline")).await;
+    app.wait_js(
+        "new request enabled",
+        "!document.querySelector('[data-testid=rtl-new]').disabled",
+    )
+    .await;
+
+    // Item 14: a successful save clears the error of the failed one.
+    app.click_on(&tid("nav-refunds")).await;
+    let threshold = app.wait(&tid("threshold-input")).await;
+    app.clear(&threshold).await;
+    app.type_into(&threshold, "abc").await;
+    app.click_on(&tid("threshold-save")).await;
+    app.wait(&tid("error-banner")).await;
+    app.clear(&threshold).await;
+    app.type_into(&threshold, "5.00").await;
+    app.click_on(&tid("threshold-save")).await;
+    wait_text(&app, "toast", "$5.00").await;
+    app.wait_js(
+        "the error gone",
+        "document.querySelector('[data-testid=error-banner]').hidden",
+    )
+    .await;
+
+    // Item 14: audit times have seconds; "From" after "To" says so.
+    app.click_on(&tid("nav-audit")).await;
+    app.wait_js(
+        "audit times with seconds",
+        "(() => { const c = document.querySelector('[data-testid=audit-row] td'); return c && /\\d:\\d\\d:\\d\\d/.test(c.textContent); })()",
+    )
+    .await;
+    app.js("const f = document.querySelector('[data-testid=audit-from]'); f.value = '2026-12-20'; f.dispatchEvent(new Event('change')); const t = document.querySelector('[data-testid=audit-to]'); t.value = '2026-12-01'; t.dispatchEvent(new Event('change'));", vec![]).await;
+    wait_text(&app, "audit-empty", "after").await;
+    app.click_on(&tid("audit-clear")).await;
+
+    // Item 14: the shortcut list has one button, "Close".
+    app.js(
+        "document.activeElement && document.activeElement.blur();",
+        vec![],
+    )
+    .await;
+    app.key("?").await;
+    app.wait(&tid("shortcuts")).await;
+    assert!(app.find_all(&tid("confirm-cancel")).await.is_empty());
+    assert_eq!(text_of(&app, "confirm-ok").await, "Close");
+    app.click_on(&tid("confirm-ok")).await;
+
+    // Item 14: each connection test has its own line.
+    app.click_on(&tid("nav-settings")).await;
+    app.click_on(&tid("env-test-biller")).await;
+    app.click_on(&tid("env-test-linkmoney")).await;
+    wait_text(&app, "test-result-biller", "✓ BillerAPI").await;
+    wait_text(&app, "test-result-linkmoney", "✓ Link Money").await;
+
+    // Item 9: an environment that never synced offers "Sync all RTLs", and
+    // its sync's failure stays in the panel after the list reloads.
+    add_environment(
+        &app,
+        "Unreachable",
+        "sandbox",
+        &format!("http://127.0.0.1:{}", closed_port()),
+    )
+    .await;
+    app.click_on(&format!("{} [data-testid=env-use]", card("Unreachable")))
+        .await;
+    app.wait_until(&tid("env-banner"), |t| t.contains("Unreachable"))
+        .await;
+    app.click_on(&tid("nav-rtls")).await;
+    app.wait_until(&tid("sync-start"), |t| t == "Sync all RTLs")
+        .await;
+    // Item 11: the service cannot be reached: writes are off, with the reason.
+    app.wait_js("new request disabled offline", "document.querySelector('[data-testid=rtl-new]').disabled && document.querySelector('[data-testid=rtl-new]').title.includes('cannot be reached')").await;
+    app.click_on(&tid("sync-start")).await;
+    app.wait_until(&tid("sync-text"), |t| t.contains("Sync stopped"))
+        .await;
+    app.click_on(&tid("filter-clear")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(js_bool(&app, "return !document.querySelector('[data-testid=sync-panel]').hidden && document.querySelector('[data-testid=sync-text]').textContent.includes('Sync stopped');").await, "the sync's failure vanished");
+    app.screenshot("window-04-sync-failed").await;
+
+    // Item 10: deleting the active production environment moves everything
+    // to the built-in one.
+    app.click_on(&tid("nav-settings")).await;
+    add_environment(
+        &app,
+        "Prod",
+        "production",
+        &format!("https://127.0.0.1:{}", closed_port()),
+    )
+    .await;
+    app.click_on(&format!("{} [data-testid=env-use]", card("Prod")))
+        .await;
+    app.wait_until(&tid("prod-text"), |t| t.contains("read-only"))
+        .await;
+    app.click_on(&format!("{} [data-testid=env-delete]", card("Prod")))
+        .await;
+    app.click_on(&tid("confirm-ok")).await;
+    app.wait_js("the production banner gone", "document.querySelector('[data-testid=prod-banner]').hidden && !document.body.classList.contains('production')").await;
+    let banner = text_of(&app, "env-banner").await;
+    assert!(
+        !banner.contains("Prod") && !banner.contains("Unreachable"),
+        "{banner}"
+    );
+    app.click_on(&tid("nav-rtls")).await;
+    app.wait_until(&tid("conn-status"), |t| t == "Online").await;
+    app.wait(&tid("rtl-row")).await;
+    assert!(
+        js_bool(
+            &app,
+            "return !document.querySelector('[data-testid=rtl-new]').disabled;"
+        )
+        .await
+    );
+
+    // Item 9: back in the built-in environment its paused sync resumes, and
+    // no page reports "0 of …".
+    app.wait_until(&tid("sync-start"), |t| t == "Resume sync")
+        .await;
+    app.click_on(&tid("sync-start")).await;
+    app.wait_until(&tid("sync-text"), |t| t.starts_with("Synced"))
+        .await;
+    let texts: Vec<String> =
+        serde_json::from_value(app.js("return window.__syncTexts;", vec![]).await).unwrap();
+    assert!(
+        texts.iter().any(|t| t.contains("120 of 120 RTLs")),
+        "{texts:?}"
+    );
+    assert!(!texts.iter().any(|t| t.contains(" 0 of ")), "{texts:?}");
+
+    // Item 11: a write whose connection is refused says nothing was sent.
+    app.select_value(&tid("filter-status"), "PENDING").await;
+    app.wait_js("pending rows", "(() => { const b = [...document.querySelectorAll('[data-testid=rtl-row] [data-testid=rtl-status]')]; return b.length > 0 && b.every(x => x.textContent === 'PENDING'); })()").await;
+    let row = app.wait(&tid("rtl-row")).await;
+    app.click(&row).await;
+    app.wait_js("the cancel button", "(() => { const b = document.querySelector('[data-testid=rtl-cancel]'); return b && !b.disabled; })()").await;
+    sandbox.stop().await;
+    app.click_on(&tid("rtl-cancel")).await;
+    app.click_on(&tid("confirm-ok")).await;
+    let said = wait_text(&app, "dialog-error", "Nothing was sent").await;
+    assert!(!said.contains("may not have been made"), "{said}");
+    app.screenshot("window-05-nothing-sent").await;
+    app.click_on(&tid("confirm-cancel")).await;
+    app.quit().await;
+}

@@ -3,7 +3,7 @@
 
 import { call } from "./api.js";
 import { h, $, fill } from "./dom.js";
-import { dateTime, num } from "./format.js";
+import { dateTimeSeconds, num } from "./format.js";
 import { showError, hideError, toast } from "./ui.js";
 
 const LIMIT = 50;
@@ -69,6 +69,16 @@ async function loadFacets() {
 }
 
 async function load() {
+  if (els.from.value && els.to.value && els.from.value > els.to.value) {
+    // Nothing can match: said, not shown as an empty log.
+    fill(els.rows);
+    els.empty.hidden = false;
+    els.empty.textContent = "“From” is after “To”: no entry can match. Swap the dates or clear one.";
+    els.total.textContent = "";
+    els.prev.disabled = els.next.disabled = true;
+    return;
+  }
+  els.empty.textContent = "Nothing recorded for these filters.";
   try {
     const page = await call("audit_page", { filter: filter(), offset: state.offset, limit: LIMIT });
     hideError();
@@ -88,7 +98,7 @@ function row(r) {
   const result = r.outcome === "ok" ? (r.detail || "") : [r.errorCode, r.errorMessage].filter(Boolean).join(": ");
   const fields = JSON.stringify(r.fields);
   return h("tr", { testid: "audit-row", class: "static", dataset: { action: r.action } },
-    h("td", {}, dateTime(r.at)),
+    h("td", { class: "nowrap" }, dateTimeSeconds(r.at)),
     h("td", {}, r.envName),
     h("td", {}, h("span", { class: "mono", testid: "audit-row-action" }, r.action)),
     h("td", { class: "mono", title: r.target }, r.target),

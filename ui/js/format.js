@@ -5,6 +5,7 @@ const locale = navigator.language && !/^(c|posix)$/i.test(navigator.language) ? 
 const numberFmt = new Intl.NumberFormat(locale, { useGrouping: true });
 const dateTimeFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
 const timeFmt = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
+const secondsFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" });
 
 export const num = (n) => numberFmt.format(n);
 
@@ -13,6 +14,13 @@ export function dateTime(iso) {
   if (!iso) return "—";
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? String(iso) : dateTimeFmt.format(d);
+}
+
+/** dateTime with seconds, where the order of events matters (the audit log). */
+export function dateTimeSeconds(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : secondsFmt.format(d);
 }
 
 export function clock(iso) {

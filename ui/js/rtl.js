@@ -346,7 +346,15 @@ export function init() {
     search.value = user.value = status.value = biller.value = "";
     filtersChanged();
   });
-  $("#page-size").addEventListener("change", (e) => { state.limit = Number(e.target.value); filtersChanged(); });
+  $("#page-size").addEventListener("change", (e) => {
+    // The first row on screen stays on screen.
+    const first = (state.page - 1) * state.limit;
+    state.limit = Number(e.target.value);
+    state.page = Math.floor(first / state.limit) + 1;
+    state.selected = -1;
+    remember();
+    load();
+  });
   $("#page-first").addEventListener("click", () => goTo(1));
   $("#page-prev").addEventListener("click", () => goTo(state.page - 1));
   $("#page-next").addEventListener("click", () => goTo(state.page + 1));
