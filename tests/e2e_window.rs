@@ -718,3 +718,262 @@ async fn errors_stay_environments_follow_and_offline_writes() {
     app.click_on(&tid("confirm-cancel")).await;
     app.quit().await;
 }
+
+/// Text on screen whose contrast with what is behind it is under WCAG AA
+/// (4.5:1, or 3:1 for large text). Disabled controls are exempt, as in WCAG.
+const LOW_CONTRAST: &str = r#"
+const parse = (s) => {
+  let m = /^rgba?\(([^)]*)\)/.exec(s);
+  if (m) { const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number); return { rgb: p.slice(0, 3), a: p.length > 3 ? p[3] : 1 }; }
+  m = /^color\(srgb ([^)]*)\)/.exec(s);
+  if (m) { const p = m[1].split(/[\s\/]+/).filter(Boolean).map(Number); return { rgb: p.slice(0, 3).map((v) => v * 255), a: p.length > 3 ? p[3] : 1 }; }
+  return null;
+};
+const lum = (rgb) => { const [r, g, b] = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+const behind = (el) => {
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const c = parse(getComputedStyle(e).backgroundColor);
+    if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+  }
+  let base = [255, 255, 255];
+  for (const l of layers.reverse()) base = base.map((v, i) => l.rgb[i] * l.a + v * (1 - l.a));
+  return base;
+};
+const bad = [];
+for (const el of document.querySelectorAll('body *')) {
+  if (!el.offsetParent && getComputedStyle(el).position !== 'fixed') continue;
+  if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+  if (el.closest(':disabled, [hidden], option, input, select, textarea, dialog:not([open])')) continue;
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0 || r.bottom < 0 || r.top > innerHeight) continue;
+  const s = getComputedStyle(el);
+  if (s.visibility === 'hidden' || parseFloat(s.opacity) < 1) continue;
+  const fg = parse(s.color); if (!fg) continue;
+  const b = behind(el);
+  const f = fg.rgb.map((v, i) => v * fg.a + b[i] * (1 - fg.a));
+  const L1 = lum(f), L2 = lum(b);
+  const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) + 0.05);
+  const size = parseFloat(s.fontSize), bold = parseInt(s.fontWeight, 10) >= 700;
+  const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+  if (ratio < need) bad.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+}
+return bad;"#;
+
+async fn low_contrast(app: &App) -> Vec<String> {
+    serde_json::from_value(app.js(LOW_CONTRAST, vec![]).await).unwrap_or_default()
+}
+
+/// The bounding box of the first element matching `css`: [left, top, right, bottom].
+async fn rect(app: &App, css: &str) -> Vec<f64> {
+    let v = app
+        .js(
+            "const r = document.querySelector(arguments[0]).getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];",
+            vec![json!(css)],
+        )
+        .await;
+    serde_json::from_value(v).unwrap_or_default()
+}
+
+/// One round of layout checks and screenshots in the theme the app was
+/// launched with (`theme` names the screenshots).
+async fn layout_round(app: &App, theme: &str, txn: &str) {
+    // 960×600, the smallest window: nothing clipped, nothing wrapped.
+    app.resize(960, 600).await;
+    app.click_on(&tid("nav-rtls")).await;
+    app.wait(&tid("rtl-row")).await;
+    app.wait_js("the narrow layout", "window.innerWidth <= 960")
+        .await;
+    let top = rect(app, ".topbar").await;
+    let items: Vec<Vec<f64>> = serde_json::from_value(app.js("return [...document.querySelector('.topbar').children].filter(e => e.offsetParent).map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; });", vec![]).await).unwrap();
+    for r in &items {
+        assert!(
+            r[1] >= top[1] && r[3] <= top[3] + 0.5 && r[2] <= top[2] + 0.5,
+            "the top bar wraps or clips at 960: {r:?} in {top:?}"
+        );
+    }
+    let new = rect(app, "[data-testid=rtl-new]").await;
+    let main = rect(app, "main").await;
+    assert!(
+        new[2] <= main[2] && new[0] >= main[0],
+        "New request is clipped: {new:?} in {main:?}"
+    );
+    let overflow = app.js("const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth;", vec![]).await;
+    assert!(
+        overflow.as_f64().unwrap() <= 1.0,
+        "the table scrolls sideways at 960: {overflow}"
+    );
+    let narrowest = app.js("return Math.min(...[...document.querySelectorAll('.filters select')].map(s => s.getBoundingClientRect().width));", vec![]).await;
+    assert!(
+        narrowest.as_f64().unwrap() >= 120.0,
+        "a filter shrank to {narrowest}"
+    );
+    assert!(
+        low_contrast(app).await.is_empty(),
+        "{theme} 960: {:?}",
+        low_contrast(app).await
+    );
+    app.screenshot(&format!("window-{theme}-960x600-list"))
+        .await;
+
+    // The detail pane at 960: its metadata keeps its lines in a long pane.
+    app.select_value(&tid("filter-status"), "IN_PROGRESS").await;
+    app.wait_js("in-progress rows", "(() => { const b = [...document.querySelectorAll('[data-testid=rtl-row] [data-testid=rtl-status]')]; return b.length > 0 && b.every(x => x.textContent === 'IN_PROGRESS'); })()").await;
+    let id = app.js("const r = [...document.querySelectorAll('[data-testid=rtl-row]')]; return r[0].dataset.id;", vec![]).await;
+    let row = app
+        .wait(&format!("[data-testid=rtl-row][data-id={}]", id))
+        .await;
+    app.click(&row).await;
+    app.wait(&tid("rtl-metadata")).await;
+    let lines = app.js("const p = document.querySelector('[data-testid=rtl-metadata]'); return [p.getBoundingClientRect().height, p.scrollHeight, parseFloat(getComputedStyle(p).lineHeight)];", vec![]).await;
+    let lines: Vec<f64> = serde_json::from_value(lines).unwrap();
+    assert!(
+        lines[0] + 1.0 >= lines[1].min(260.0),
+        "the metadata box is squeezed: {lines:?}"
+    );
+    assert!(
+        low_contrast(app).await.is_empty(),
+        "{theme} 960 pane: {:?}",
+        low_contrast(app).await
+    );
+    app.screenshot(&format!("window-{theme}-960x600-pane"))
+        .await;
+
+    // 1360 (the default width) with the pane open: Status, Created and
+    // Updated whole and in view.
+    app.resize(1360, 860).await;
+    app.wait_js("the default width", "window.innerWidth > 1300")
+        .await;
+    app.screenshot(&format!("window-{theme}-1360x860-pane"))
+        .await;
+    let wrap = rect(app, ".table-wrap").await;
+    let pane = rect(app, "[data-testid=rtl-detail]").await;
+    for col in ["status", "created", "updated"] {
+        let th = rect(app, &format!("#view-rtls th.c-{col}")).await;
+        assert!(th[2] - th[0] > 40.0, "{col} hidden at 1360: {th:?}");
+        assert!(
+            th[2] <= wrap[2] + 0.5 && th[2] <= pane[0],
+            "{col} cut at 1360: {th:?}, table {wrap:?}, pane {pane:?}"
+        );
+    }
+    let overflow = app.js("const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth;", vec![]).await;
+    assert!(
+        overflow.as_f64().unwrap() <= 1.0,
+        "the table scrolls sideways at 1360: {overflow}"
+    );
+
+    // 1440×900: the list, the pane, a transaction, a dialog.
+    app.resize(1440, 900).await;
+    app.wait_js("the wide layout", "window.innerWidth >= 1400")
+        .await;
+    assert!(
+        low_contrast(app).await.is_empty(),
+        "{theme} 1440: {:?}",
+        low_contrast(app).await
+    );
+    app.screenshot(&format!("window-{theme}-1440x900-pane"))
+        .await;
+    // Hovered red and blue buttons stay readable.
+    for button in ["rtl-cancel", "rtl-new"] {
+        let r = rect(app, &tid(button)).await;
+        app.pointer_at(
+            ((r[0] + r[2]) / 2.0) as i64,
+            ((r[1] + r[3]) / 2.0) as i64,
+            false,
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let hovered = app
+            .js(
+                &format!(
+                    "return document.querySelector('[data-testid={button}]').matches(':hover');"
+                ),
+                vec![],
+            )
+            .await;
+        assert_eq!(hovered, json!(true), "{button} not hovered");
+        assert!(
+            low_contrast(app).await.is_empty(),
+            "{theme} hovering {button}: {:?}",
+            low_contrast(app).await
+        );
+    }
+    app.pointer_at(600, 800, false).await;
+    app.click_on(&tid("nav-transactions")).await;
+    let input = app.wait(&tid("transaction-lookup-input")).await;
+    app.clear(&input).await;
+    app.type_into(&input, txn).await;
+    app.click_on(&tid("transaction-lookup-go")).await;
+    wait_text(app, "transaction-id", txn).await;
+    assert!(
+        low_contrast(app).await.is_empty(),
+        "{theme} transaction: {:?}",
+        low_contrast(app).await
+    );
+    app.screenshot(&format!("window-{theme}-1440x900-transaction"))
+        .await;
+    app.click_on(&tid("nav-rtls")).await;
+    app.click_on(&tid("rtl-new")).await;
+    app.wait(&tid("new-client-user-id")).await;
+    assert!(
+        low_contrast(app).await.is_empty(),
+        "{theme} dialog: {:?}",
+        low_contrast(app).await
+    );
+    app.screenshot(&format!("window-{theme}-1440x900-dialog"))
+        .await;
+    app.click_on(&tid("confirm-cancel")).await;
+
+    // A 5,000-character ID: the error banner stays a few lines high, and
+    // the whole ID can still be read there.
+    app.resize(960, 600).await;
+    app.click_on(&tid("nav-transactions")).await;
+    let input = app.wait(&tid("transaction-lookup-input")).await;
+    app.clear(&input).await;
+    let long = "x".repeat(5000);
+    app.type_into(&input, &long).await;
+    app.click_on(&tid("transaction-lookup-go")).await;
+    app.wait(&tid("error-banner")).await;
+    let banner = rect(app, "[data-testid=error-banner]").await;
+    assert!(
+        banner[3] - banner[1] <= 160.0,
+        "the banner fills the window: {banner:?}"
+    );
+    let whole = app.js("return document.querySelector('[data-testid=error-text]').textContent.includes(arguments[0]);", vec![json!(long)]).await;
+    assert_eq!(whole, json!(true));
+    app.screenshot(&format!("window-{theme}-960x600-long-id"))
+        .await;
+    app.click_on(&tid("error-dismiss")).await;
+}
+
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread")]
+async fn layout_and_contrast_in_both_themes() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let sandbox = money_support::start(|o| o.rtls = 120).await;
+    let url = sandbox.url();
+    let (txn, _, _) = money_support::succeeded_payment(&url).await;
+    for theme in ["light", "dark"] {
+        let mut env = vec![
+            ("LINKDESK_BILLER_URL", url.clone()),
+            ("LINKDESK_LINKMONEY_URL", url.clone()),
+        ];
+        // WebKitGTK answers prefers-color-scheme from the GTK theme.
+        if theme == "dark" {
+            env.push(("GTK_THEME", "Adwaita:dark".to_string()));
+        }
+        let app = App::launch(&env).await;
+        app.wait(&tid("rtl-row")).await;
+        let dark = js_bool(
+            &app,
+            "return matchMedia('(prefers-color-scheme: dark)').matches;",
+        )
+        .await;
+        assert_eq!(dark, theme == "dark", "the {theme} theme was not applied");
+        layout_round(&app, theme, &txn).await;
+        app.quit().await;
+    }
+}

@@ -3,7 +3,7 @@
 
 import { call } from "./api.js";
 import { h, clear, $, debounce, append } from "./dom.js";
-import { num, dateTime, range, timeLeft } from "./format.js";
+import { num, dateTime, shortDateTime, range, timeLeft } from "./format.js";
 import { showError, hideError, toast, badge, copyButton, openDialog, cachedNote } from "./ui.js";
 import { shell } from "./shell.js";
 import * as sync from "./sync.js";
@@ -103,8 +103,8 @@ function render() {
       h("td", { title: rtl.client_user_id }, rtl.client_user_id),
       h("td", { title: rtl.biller_id || "" }, biller),
       h("td", {}, badge(rtl.status, "rtl-status")),
-      h("td", { class: "num" }, dateTime(rtl.created_at)),
-      h("td", { class: "num" }, dateTime(rtl.updated_at)),
+      h("td", { class: "num", title: dateTime(rtl.created_at) }, shortDateTime(rtl.created_at)),
+      h("td", { class: "num", title: dateTime(rtl.updated_at) }, shortDateTime(rtl.updated_at)),
     );
     tbody.append(row);
   });
