@@ -703,6 +703,27 @@ async fn errors_stay_environments_follow_and_offline_writes() {
     );
     assert!(!texts.iter().any(|t| t.contains(" 0 of ")), "{texts:?}");
 
+    // Item 14: sorts by biller and by client user ID read names as people
+    // do: accents and case aside ("Énergie" before "Test").
+    app.select_value(&tid("page-size"), "100").await;
+    for (col, index) in [("biller", 2), ("user", 1)] {
+        app.click_on(&format!("#view-rtls th.c-{col} button")).await;
+        app.wait_js(
+            &format!("sorted by {col}"),
+            &format!("document.querySelector('#view-rtls th.c-{col}').getAttribute('aria-sort') === 'ascending' && document.querySelectorAll('[data-testid=rtl-row]').length === 100"),
+        )
+        .await;
+        let unordered = app.js(
+            "const fold = (s) => s.normalize('NFD').replace(/\\p{M}/gu, '').toLowerCase(); const v = [...document.querySelectorAll('[data-testid=rtl-row]')].map(r => fold(r.children[arguments[0]].textContent)).filter(x => x !== '—'); return v.filter((x, i) => i > 0 && v[i - 1] > x).concat(v.length ? [] : ['none']);",
+            vec![json!(index)],
+        )
+        .await;
+        assert_eq!(unordered, json!([]), "{col} sort out of order");
+    }
+    app.click_on("#view-rtls th.c-user button").await;
+    app.click_on("#view-rtls th.c-user button").await;
+    app.select_value(&tid("page-size"), "20").await;
+
     // Item 11: a write whose connection is refused says nothing was sent.
     app.select_value(&tid("filter-status"), "PENDING").await;
     app.wait_js("pending rows", "(() => { const b = [...document.querySelectorAll('[data-testid=rtl-row] [data-testid=rtl-status]')]; return b.length > 0 && b.every(x => x.textContent === 'PENDING'); })()").await;
