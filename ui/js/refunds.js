@@ -444,7 +444,7 @@ export async function refreshList() {
 
 function row(r, withEnv) {
   const retry = OPEN_STATES.includes(r.state)
-    ? h("button", { class: "small", testid: "refund-retry", disabled: !!shell.writeBlock(), title: shell.writeBlock() || "Send again with the same request key", onclick: (e) => { e.stopPropagation(); retryRefund(r, e.target); } }, "Retry")
+    ? h("button", { class: "small", testid: "refund-retry", disabled: shell.writesLocked() || shell.workOffline, title: shell.writesLocked() || shell.workOffline ? shell.writeBlock() : "Send again with the same request key (never a second refund)", onclick: (e) => { e.stopPropagation(); retryRefund(r, e.target); } }, "Retry")
     : null;
   const record = r.state === "MADE_ELSEWHERE" && r.elsewhereCents == null
     ? h("button", { class: "small", testid: "refund-record-elsewhere", onclick: async (e) => { e.stopPropagation(); if (await recordElsewhere(r)) { toast("Amount recorded"); refreshList(); } } }, "Record amount…")

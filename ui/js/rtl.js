@@ -258,7 +258,7 @@ async function cancel(rtl) {
   const done = await openDialog({
     title: "Cancel this request?",
     body: [h("p", {}, `${rtl.id} for ${rtl.client_user_id} will be cancelled. This cannot be undone.`), h("label", {}, "Reason", reason)],
-    okLabel: "Cancel request", okClass: "danger",
+    okLabel: "Cancel request", okClass: "danger", cancelLabel: "Keep it",
     onOk: () => call("cancel_rtl", { id: rtl.id, reason: reason.value.trim() || null }),
   });
   if (done) afterWrite(rtl.id, `Cancelled ${rtl.id}`);
