@@ -40,6 +40,9 @@ pub enum ErrorCode {
     JournalInUse,
     /// No web browser could be opened for a link (none is set up).
     NoBrowser,
+    /// The local cache does not hold the whole list asked for (an export):
+    /// nothing was written; sync first, or ask for the cached part knowingly.
+    Incomplete,
     Internal,
 }
 
@@ -65,6 +68,7 @@ impl ErrorCode {
             ErrorCode::OfflineWrite => "offline_write",
             ErrorCode::JournalInUse => "journal_in_use",
             ErrorCode::NoBrowser => "no_browser",
+            ErrorCode::Incomplete => "incomplete",
             ErrorCode::Internal => "internal",
         }
     }

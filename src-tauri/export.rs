@@ -17,6 +17,8 @@ pub const EXPORT_DIR_VAR: &str = "LINKDESK_EXPORT_DIR";
 
 /// The first part of each export's file name.
 pub const RTLS_STEM: &str = "linkdesk-rtls";
+/// A knowingly partial RTL export: the cache did not hold the whole list.
+pub const RTLS_PARTIAL_STEM: &str = "linkdesk-rtls-partial";
 pub const AUDIT_STEM: &str = "linkdesk-audit";
 
 /// How many numbered names are tried before giving up.
@@ -48,6 +50,11 @@ pub struct Exported {
     pub rows: u64,
     pub file_name: String,
     pub path: String,
+    /// Set when the person knowingly exported part of a list: how many
+    /// records the whole list has (None when unknown or when complete).
+    pub partial_of: Option<u64>,
+    /// True for a knowingly partial export (its name says "partial" too).
+    pub partial: bool,
 }
 
 /// `<stem>-<UTC time>.csv` for the first try, then `<stem>-<UTC time>-2.csv`,
@@ -138,6 +145,8 @@ pub fn write_export(
                 .to_string_lossy()
                 .into_owned(),
             path: final_path.display().to_string(),
+            partial_of: None,
+            partial: false,
         }),
         Err(e) => {
             // Only the file this export created is removed.

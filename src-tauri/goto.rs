@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::cache::FoundRecord;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::money::lookups;
-use crate::rtls;
+use crate::rtls::{self, ReadFrom};
 
 /// What an ID looks like, so it is asked of the right service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -67,7 +67,7 @@ pub async fn locate(app: &App, id: String) -> AppResult<FoundRecord> {
     };
     match shape(&id) {
         IdShape::Rtl => {
-            let res = rtls::get(app, id.clone()).await?;
+            let res = rtls::get(app, id.clone(), ReadFrom::Service).await?;
             let rtl = &res.data.rtl;
             Ok(found(
                 "rtl",
@@ -75,17 +75,17 @@ pub async fn locate(app: &App, id: String) -> AppResult<FoundRecord> {
             ))
         }
         IdShape::LinkMoney => {
-            match lookups::transaction(app, id.clone()).await {
+            match lookups::transaction(app, id.clone(), ReadFrom::Service).await {
                 Ok(_) => return Ok(found("transaction", "Link Money transaction".into())),
                 Err(e) if e.code != ErrorCode::NotFound => return Err(e),
                 Err(_) => {}
             }
-            match lookups::payout(app, id.clone()).await {
+            match lookups::payout(app, id.clone(), ReadFrom::Service).await {
                 Ok(_) => return Ok(found("payout", "Link Money payout".into())),
                 Err(e) if e.code != ErrorCode::NotFound => return Err(e),
                 Err(_) => {}
             }
-            match lookups::customer(app, id.clone()).await {
+            match lookups::customer(app, id.clone(), ReadFrom::Service).await {
                 Ok(res) => Ok(found("customer", res.data.name)),
                 Err(e) if e.code != ErrorCode::NotFound => Err(e),
                 Err(_) => Err(AppError::new(

@@ -130,18 +130,39 @@ pub fn status_error(
         500..=599 => ErrorCode::ServerError,
         _ => ErrorCode::BadResponse,
     };
-    let mut err = AppError::new(
+    if code == ErrorCode::RateLimited {
+        let secs = retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS);
+        if secs > MAX_RETRY_AFTER_SECS {
+            // Not a wait anyone would sit through: a failure, never retried
+            // by itself.
+            return AppError::new(
+                code,
+                format!(
+                    "{service} is rate limiting and asks to wait {secs} s, longer than Linkdesk waits ({} min). Try again later.",
+                    MAX_RETRY_AFTER_SECS / 60
+                ),
+            );
+        }
+        // The wait is said once, by whoever shows the error (the window's
+        // countdown): the service's own "retry after N seconds" is not repeated.
+        let mut err = AppError::new(code, format!("{service} is rate limiting (HTTP 429)."));
+        err.retry_after_secs = Some(secs);
+        return err;
+    }
+    AppError::new(
         code,
         format!("{service}: {detail} (HTTP {})", status.as_u16()),
-    );
-    if code == ErrorCode::RateLimited {
-        let secs = retry_after.unwrap_or(60);
-        err.message = format!("{service} is rate limiting: {detail}. Try again in {secs} s.");
-        err.retry_after_secs = Some(secs);
-    }
-    err
+    )
 }
 
+/// The wait assumed when a 429 names none.
+pub const DEFAULT_RETRY_AFTER_SECS: u64 = 60;
+/// The longest `Retry-After` Linkdesk waits out by itself (a view's
+/// countdown, the sync). Beyond it the 429 is a failure the person sees.
+pub const MAX_RETRY_AFTER_SECS: u64 = 300;
+
+/// `Retry-After` in seconds (the documents use delta-seconds). A value that
+/// is not a number is ignored rather than trusted.
 pub fn retry_after_secs(resp: &Response) -> Option<u64> {
     resp.headers()
         .get(reqwest::header::RETRY_AFTER)?
@@ -152,13 +173,62 @@ pub fn retry_after_secs(resp: &Response) -> Option<u64> {
         .ok()
 }
 
+/// The largest success answer Linkdesk reads: a page of 100 RTLs is about
+/// 60 KB, a customer with its accounts a few KB. Anything larger is a broken
+/// or hostile server, refused before it can fill the window's memory.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// The largest error answer read for its message.
+pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// Reads a body of at most `max` bytes; a longer one is `bad_response`, and
+/// reading stops at the limit (a declared length over it is not read at all).
+pub async fn read_body(service: &str, mut resp: Response, max: usize) -> AppResult<Vec<u8>> {
+    let too_big = || {
+        AppError::new(
+            ErrorCode::BadResponse,
+            format!(
+                "{service} sent an answer larger than {}; Linkdesk does not read it",
+                size(max)
+            ),
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| transport_error(service, &e))?
+    {
+        if body.len() + chunk.len() > max {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MB", bytes >> 20)
+    } else {
+        format!("{} KB", bytes >> 10)
+    }
+}
+
+/// An error answer's body, for its message: cut at `MAX_ERROR_BODY_BYTES`,
+/// empty when it cannot be read.
+pub async fn read_error_body(service: &str, resp: Response) -> Vec<u8> {
+    read_body(service, resp, MAX_ERROR_BODY_BYTES)
+        .await
+        .unwrap_or_default()
+}
+
 /// Reads a success body as JSON of type `T`; anything else is `bad_response`
 /// with a short, sanitised reason.
 pub async fn read_json<T: DeserializeOwned>(service: &str, resp: Response) -> AppResult<T> {
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| transport_error(service, &e))?;
+    let bytes = read_body(service, resp, MAX_BODY_BYTES).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         AppError::new(
             ErrorCode::BadResponse,

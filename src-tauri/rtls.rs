@@ -34,6 +34,28 @@ pub struct Listed<T> {
     /// the window says "Offline" and tries again by itself. A sort answered by
     /// the cache is not offline.
     pub offline: bool,
+    /// For a list sorted by the cache: how much of the service's list the
+    /// cache holds, so a partial sort is never shown as the whole list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+}
+
+/// How many records of a filtered list the cache holds, next to how many the
+/// service has (when it could be asked).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Coverage {
+    pub cached: u64,
+    pub service_total: Option<u64>,
+    /// Why the service's count is unknown.
+    pub unknown_reason: Option<String>,
+}
+
+impl Coverage {
+    /// The cache holds at least as many records as the service lists.
+    pub fn complete(&self) -> bool {
+        self.service_total.is_some_and(|t| self.cached >= t)
+    }
 }
 
 impl<T> Listed<T> {
@@ -44,35 +66,85 @@ impl<T> Listed<T> {
             cached_at: None,
             reason: None,
             offline: false,
+            coverage: None,
         }
     }
 
-    /// The cache answered because the service could not be asked.
-    pub fn offline(data: T, cached_at: Option<String>, reason: String) -> Self {
+    /// The cache answered: the service could not be asked, or the person
+    /// asked for the cached copy.
+    pub fn cached(data: T, cached_at: Option<String>, fallback: Fallback) -> Self {
         Self {
             data,
             source: Source::Cache,
             cached_at,
-            reason: Some(reason),
-            offline: true,
+            reason: Some(fallback.reason),
+            offline: fallback.offline,
+            coverage: None,
         }
     }
 }
 
-/// Asks the service unless Work offline is on. `Ok(Ok(answer))`: it answered;
-/// `Ok(Err(reason))`: it could not be asked or reached (offline, timeout, 5xx
-/// after retries), so the caller answers from the cache and shows why; `Err`:
-/// any other failure (401, 404, 429…), shown as it is, never hidden by stale data.
+/// Why a read is answered from the cache.
+#[derive(Debug, Clone)]
+pub struct Fallback {
+    pub reason: String,
+    /// True when the service could not be asked (unreachable, timed out, or
+    /// Work offline): the window says "Offline" and tries again by itself.
+    /// False when the person chose the cached copy after the service failed.
+    pub offline: bool,
+}
+
+/// Where a read is answered from: the service first (the cache only when it
+/// cannot be reached), or the cache because the person asked for it after
+/// the service failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadFrom {
+    #[default]
+    Service,
+    Cache,
+}
+
+impl ReadFrom {
+    /// A command's optional `cached` argument.
+    pub fn cached(cached: Option<bool>) -> Self {
+        if cached == Some(true) {
+            ReadFrom::Cache
+        } else {
+            ReadFrom::Service
+        }
+    }
+}
+
+/// Asks the service unless Work offline is on or the cached copy was asked
+/// for. `Ok(Ok(answer))`: it answered; `Ok(Err(fallback))`: the caller
+/// answers from the cache and shows why — only when the service could not be
+/// reached (refused, timed out) or the person chose the cache; `Err`: the
+/// service failed (5xx, an answer Linkdesk cannot read) or refused (401, 404,
+/// 429…), shown as it is and never hidden behind cached data; the window
+/// offers the cached copy itself.
 pub async fn ask_service<T>(
     app: &App,
+    from: ReadFrom,
     ask: impl std::future::Future<Output = AppResult<T>>,
-) -> AppResult<Result<T, String>> {
+) -> AppResult<Result<T, Fallback>> {
     if app.work_offline() {
-        return Ok(Err("Work offline is on".to_string()));
+        return Ok(Err(Fallback {
+            reason: "Work offline is on".to_string(),
+            offline: true,
+        }));
+    }
+    if from == ReadFrom::Cache {
+        return Ok(Err(Fallback {
+            reason: "Showing the local cache, as you asked".to_string(),
+            offline: false,
+        }));
     }
     match ask.await {
         Ok(answer) => Ok(Ok(answer)),
-        Err(e) if e.is_unreachable() => Ok(Err(e.message)),
+        Err(e) if matches!(e.code, ErrorCode::Offline | ErrorCode::Timeout) => Ok(Err(Fallback {
+            reason: e.message,
+            offline: true,
+        })),
         Err(e) => Err(e),
     }
 }
@@ -83,14 +155,15 @@ pub async fn list(
     page: u32,
     limit: u32,
     sort: Option<RtlSort>,
+    from: ReadFrom,
 ) -> AppResult<Listed<RtlPage>> {
     let session = app.session();
     let env = session.env.id.clone();
     // A sort other than the service's own order can only be answered locally.
-    let reason = if sort.is_some() && !app.work_offline() {
+    let fallback = if sort.is_some() && !app.work_offline() && from == ReadFrom::Service {
         None
     } else {
-        let asked = ask_service(app, async {
+        let asked = ask_service(app, from, async {
             session.biller()?.list_rtls(&filter, page, limit).await
         })
         .await?;
@@ -99,29 +172,70 @@ pub async fn list(
                 store(app, &env, page.items.clone()).await;
                 return Ok(Listed::live(page));
             }
-            Err(reason) => Some(reason),
+            Err(fallback) => Some(fallback),
         }
     };
     let cache = app.cache.clone();
+    let asked = filter.clone();
     let (data, cached_at) = blocking(move || {
         let page = cache
-            .query_rtls(&env, &filter, page, limit, sort)
+            .query_rtls(&env, &asked, page, limit, sort)
             .map_err(invalid_filter)?;
         let at = cache.rtls_fetched_at(&env)?;
         Ok((page, at))
     })
     .await?;
-    Ok(match reason {
-        Some(reason) => Listed::offline(data, cached_at, reason),
-        // Sorted by a column: the cache answered, but nothing is offline.
-        None => Listed {
-            data,
-            source: Source::Cache,
-            cached_at,
-            reason: None,
-            offline: false,
-        },
+    Ok(match fallback {
+        Some(fallback) => Listed::cached(data, cached_at, fallback),
+        // Sorted by a column: the cache answered, but nothing is offline;
+        // the answer says how much of the service's list the cache holds.
+        None => {
+            let coverage = coverage_of(app, &filter, data.total).await;
+            Listed {
+                data,
+                source: Source::Cache,
+                cached_at,
+                reason: None,
+                offline: false,
+                coverage: Some(coverage),
+            }
+        }
     })
+}
+
+/// How many of the service's records for `filter` the cache holds.
+pub async fn coverage(app: &App, filter: &RtlFilter) -> AppResult<Coverage> {
+    let env = app.session().env.id.clone();
+    let cache = app.cache.clone();
+    let counted = filter.clone();
+    let cached = blocking(move || {
+        Ok(cache
+            .query_rtls(&env, &counted, 1, 1, None)
+            .map_err(invalid_filter)?
+            .total)
+    })
+    .await?;
+    Ok(coverage_of(app, filter, cached).await)
+}
+
+/// Asks the service for its count of `filter` (a page of one record, one
+/// link operation) next to the cache's `cached`.
+async fn coverage_of(app: &App, filter: &RtlFilter, cached: u64) -> Coverage {
+    let session = app.session();
+    let asked = ask_service(app, ReadFrom::Service, async {
+        session.biller()?.list_rtls(filter, 1, 1).await
+    })
+    .await;
+    let (service_total, unknown_reason) = match asked {
+        Ok(Ok(page)) => (Some(page.total), None),
+        Ok(Err(fallback)) => (None, Some(fallback.reason)),
+        Err(e) => (None, Some(e.message)),
+    };
+    Coverage {
+        cached,
+        service_total,
+        unknown_reason,
+    }
 }
 
 /// The cache reports an invalid filter value as data; the user sees it as input.
@@ -153,25 +267,30 @@ impl From<RequestToLink> for RtlDetail {
     }
 }
 
-pub async fn get(app: &App, id: String) -> AppResult<Listed<RtlDetail>> {
+pub async fn get(app: &App, id: String, from: ReadFrom) -> AppResult<Listed<RtlDetail>> {
     let session = app.session();
     let env = session.env.id.clone();
-    let reason = match ask_service(app, async { session.biller()?.get_rtl(&id).await }).await? {
-        Ok(rtl) => {
-            store(app, &env, vec![rtl.clone()]).await;
-            return Ok(Listed::live(rtl.into()));
-        }
-        Err(reason) => reason,
-    };
+    let fallback =
+        match ask_service(app, from, async { session.biller()?.get_rtl(&id).await }).await? {
+            Ok(rtl) => {
+                store(app, &env, vec![rtl.clone()]).await;
+                return Ok(Listed::live(rtl.into()));
+            }
+            Err(fallback) => fallback,
+        };
     let cache = app.cache.clone();
     let lookup = id.clone();
     let found =
         blocking(move || Ok((cache.get_rtl(&env, &lookup)?, cache.rtls_fetched_at(&env)?))).await?;
     match found {
-        (Some(rtl), cached_at) => Ok(Listed::offline(rtl.into(), cached_at, reason)),
+        (Some(rtl), cached_at) => Ok(Listed::cached(rtl.into(), cached_at, fallback)),
         (None, _) => Err(AppError::new(
-            ErrorCode::Offline,
-            format!("{reason}. {id} is not in the local cache."),
+            if fallback.offline {
+                ErrorCode::Offline
+            } else {
+                ErrorCode::NotFound
+            },
+            format!("{}. {id} is not in the local cache.", fallback.reason),
         )),
     }
 }
@@ -179,7 +298,11 @@ pub async fn get(app: &App, id: String) -> AppResult<Listed<RtlDetail>> {
 pub async fn billers(app: &App) -> AppResult<Listed<Vec<Biller>>> {
     let session = app.session();
     let env = session.env.id.clone();
-    let reason = match ask_service(app, async { session.biller()?.list_billers().await }).await? {
+    let fallback = match ask_service(app, ReadFrom::Service, async {
+        session.biller()?.list_billers().await
+    })
+    .await?
+    {
         Ok(list) => {
             let cache = app.cache.clone();
             let items = list.clone();
@@ -189,11 +312,11 @@ pub async fn billers(app: &App) -> AppResult<Listed<Vec<Biller>>> {
             }
             return Ok(Listed::live(list));
         }
-        Err(reason) => reason,
+        Err(fallback) => fallback,
     };
     let cache = app.cache.clone();
     let data = blocking(move || Ok(cache.list_billers(&env)?)).await?;
-    Ok(Listed::offline(data, None, reason))
+    Ok(Listed::cached(data, None, fallback))
 }
 
 /// Writes are never queued and never sent to a locked production environment:
@@ -340,26 +463,79 @@ pub async fn proceed(app: &App, id: String) -> AppResult<ProceedResult> {
     result
 }
 
+/// Before an export: the cache must hold the whole filtered list, as the
+/// service counts it. Otherwise nothing is written and the answer says what
+/// is missing (`incomplete`), unless `partial` says the person chose to export
+/// the cached part knowingly. The file's name then says "partial".
+pub async fn export_check(app: &App, filter: &RtlFilter, partial: bool) -> AppResult<Coverage> {
+    let coverage = coverage(app, filter).await?;
+    if coverage.complete() || partial {
+        return Ok(coverage);
+    }
+    let cached = plural(coverage.cached, "request");
+    let message = match (coverage.service_total, &coverage.unknown_reason) {
+        (Some(total), _) => format!(
+            "The local cache holds {} of the {} in this list: {} are missing. Sync all RTLs first to export every one, or export the cached rows as a file marked partial.",
+            num(coverage.cached),
+            plural(total, "request"),
+            num(total.saturating_sub(coverage.cached)),
+        ),
+        (None, reason) => format!(
+            "Linkdesk cannot ask BillerAPI how many requests this list holds ({}), so it cannot tell whether the {cached} in the local cache are all of them. Sync first, or export the cached rows as a file marked partial.",
+            reason.as_deref().unwrap_or("no answer").trim_end_matches('.'),
+        ),
+    };
+    Err(AppError::new(ErrorCode::Incomplete, message))
+}
+
 /// Writes every row of the filtered list (from the cache) as CSV to `target`
-/// (a path chosen in the save dialog, or a new file in the export folder).
+/// (a path chosen in the save dialog, or a new file in the export folder),
+/// after `export_check` said what the cache holds of it.
 pub async fn export_csv(
     app: &App,
     filter: RtlFilter,
     sort: Option<RtlSort>,
     target: ExportTarget,
+    coverage: &Coverage,
 ) -> AppResult<Exported> {
     let env = app.session().env.id.clone();
     let cache = app.cache.clone();
-    let exported = blocking(move || {
-        export::write_export(&target, export::RTLS_STEM, |out| {
+    let partial = !coverage.complete();
+    let stem = if partial {
+        export::RTLS_PARTIAL_STEM
+    } else {
+        export::RTLS_STEM
+    };
+    let mut exported = blocking(move || {
+        export::write_export(&target, stem, |out| {
             cache
                 .export_rtls_csv(&env, &filter, sort, out)
                 .map_err(invalid_filter)
         })
     })
     .await?;
-    tracing::info!(rows = exported.rows, file = %exported.file_name, "RTLs exported to CSV");
+    exported.partial = partial;
+    exported.partial_of = coverage.service_total.filter(|_| partial);
+    tracing::info!(rows = exported.rows, partial, file = %exported.file_name, "RTLs exported to CSV");
     Ok(exported)
+}
+
+/// "1 request", "2,000 requests".
+fn plural(n: u64, one: &str) -> String {
+    format!("{} {one}{}", num(n), if n == 1 { "" } else { "s" })
+}
+
+/// 2000 → "2,000".
+fn num(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub async fn find_by_id(app: &App, query: String) -> AppResult<Vec<crate::cache::FoundRecord>> {

@@ -111,6 +111,17 @@ pub struct SyncProgress {
     pub rate_per_minute: f64,
     pub eta_seconds: Option<u64>,
     pub phase: SyncPhase,
+    /// Set while the sync waits before its next request, so the window says
+    /// what it is waiting for (the sync can be cancelled during the wait).
+    pub waiting: Option<SyncWait>,
+}
+
+/// What a running sync is waiting for, and for how long.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncWait {
+    pub seconds: u64,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -195,7 +206,7 @@ pub async fn sync_all_rtls(
     env: &str,
     opts: SyncOptions,
     cancel: SyncCancel,
-    progress: impl Fn(SyncProgress),
+    progress: impl Fn(SyncProgress) + Sync,
 ) -> AppResult<SyncOutcome> {
     if opts.ops_per_minute == 0 {
         return Err(AppError::invalid(
@@ -218,6 +229,8 @@ pub async fn sync_all_rtls(
         started: Instant::now(),
         pacing_key: format!("{} {}", client.base_url(), client.client_id()),
         outcome: SyncOutcome::default(),
+        progress: &progress,
+        last: None,
     };
     let mut state = run.load_state().await?;
     run.refresh_billers().await;
@@ -230,8 +243,8 @@ pub async fn sync_all_rtls(
                 run.outcome.completed = true;
                 return Ok(run.outcome);
             }
-            SyncPhase::Refetch => run.refetch_open(&mut state, &progress).await?,
-            _ => run.walk_page(phase, &mut state, &progress).await?,
+            SyncPhase::Refetch => run.refetch_open(&mut state).await?,
+            _ => run.walk_page(phase, &mut state).await?,
         };
         if step == Step::Cancelled {
             run.outcome.cancelled = true;
@@ -256,9 +269,12 @@ struct Run<'a> {
     started: Instant,
     pacing_key: String,
     outcome: SyncOutcome,
+    progress: &'a (dyn Fn(SyncProgress) + Sync),
+    /// The last progress sent, repeated with `waiting` during a wait.
+    last: Option<SyncProgress>,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
     /// The saved state; a finished (or never started) sync begins a new run.
     async fn load_state(&self) -> AppResult<SyncState> {
         let cache = self.cache.clone();
@@ -301,12 +317,7 @@ impl Run<'_> {
 
     /// Fetches and stores one page of the current phase's list, then moves the
     /// state on.
-    async fn walk_page(
-        &mut self,
-        phase: SyncPhase,
-        state: &mut SyncState,
-        progress: &impl Fn(SyncProgress),
-    ) -> AppResult<Step> {
+    async fn walk_page(&mut self, phase: SyncPhase, state: &mut SyncState) -> AppResult<Step> {
         if phase == SyncPhase::Pending && state.refresh_started_at.is_none() {
             state.refresh_started_at = Some(chrono::Utc::now().timestamp_millis());
         }
@@ -358,7 +369,7 @@ impl Run<'_> {
             state.records_done = 0;
         }
         self.save(state).await?;
-        progress(report);
+        self.report(report);
         Ok(if self.cancel.is_cancelled() {
             Step::Cancelled
         } else {
@@ -368,11 +379,7 @@ impl Run<'_> {
 
     /// Reads again, by ID, the open records the PENDING and IN_PROGRESS lists
     /// did not return: their status has moved on.
-    async fn refetch_open(
-        &mut self,
-        state: &mut SyncState,
-        progress: &impl Fn(SyncProgress),
-    ) -> AppResult<Step> {
+    async fn refetch_open(&mut self, state: &mut SyncState) -> AppResult<Step> {
         let before = state.refresh_started_at.unwrap_or(i64::MAX);
         let cache = self.cache.clone();
         let env = self.env.clone();
@@ -396,7 +403,7 @@ impl Run<'_> {
             }
             state.records_total = total;
             state.records_done = done as u64 + 1;
-            progress(self.progress(SyncPhase::Refetch, done as u32 + 1, state));
+            self.report(self.progress(SyncPhase::Refetch, done as u32 + 1, state));
             if self.cancel.is_cancelled() {
                 self.save(state).await?;
                 return Ok(Step::Cancelled);
@@ -444,25 +451,58 @@ impl Run<'_> {
                 .push(std::time::Instant::now());
             match call().await {
                 Ok(v) => return Ok(Some(v)),
-                Err(e) if e.code == ErrorCode::RateLimited => {
+                // A 429 whose wait is beyond what Linkdesk waits out carries
+                // no `retry_after_secs`: it ends the sync like any failure.
+                Err(e) if e.code == ErrorCode::RateLimited && e.retry_after_secs.is_some() => {
                     self.outcome.rate_limited += 1;
-                    let wait = Duration::from_secs(e.retry_after_secs.unwrap_or(60).max(1));
-                    tracing::warn!(secs = wait.as_secs(), "sync rate limited; waiting");
-                    if !self.cancel.sleep(wait).await {
+                    let secs = e.retry_after_secs.unwrap_or_default().max(1);
+                    tracing::warn!(secs, "sync rate limited; waiting");
+                    let reason = "BillerAPI asked Linkdesk to slow down (HTTP 429)";
+                    if !self.wait(secs, reason).await {
                         return Ok(None);
                     }
                 }
                 Err(e) if e.is_unreachable() && failures < UNREACHABLE_RETRIES => {
                     failures += 1;
-                    let wait = Duration::from_secs(1 << (failures - 1));
-                    tracing::warn!(error = %e, secs = wait.as_secs(), "sync cannot reach the service; retrying");
-                    if !self.cancel.sleep(wait).await {
+                    let secs = 1 << (failures - 1);
+                    tracing::warn!(error = %e, secs, "sync cannot reach the service; retrying");
+                    if !self.wait(secs, &e.message).await {
                         return Ok(None);
                     }
                 }
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Sends `p` to the window and keeps it for the waits that follow.
+    fn report(&mut self, p: SyncProgress) {
+        (self.progress)(p.clone());
+        self.last = Some(p);
+    }
+
+    /// Waits `secs` before the next request, saying why; false when cancelled.
+    async fn wait(&mut self, secs: u64, reason: &str) -> bool {
+        let mut shown = self.last.clone().unwrap_or(SyncProgress {
+            pages_done: 0,
+            pages_total: 0,
+            records_done: 0,
+            records_total: 0,
+            rate_per_minute: 0.0,
+            eta_seconds: None,
+            phase: SyncPhase::Full,
+            waiting: None,
+        });
+        shown.waiting = Some(SyncWait {
+            seconds: secs,
+            reason: reason.to_string(),
+        });
+        (self.progress)(shown);
+        let waited = self.cancel.sleep(Duration::from_secs(secs)).await;
+        if let Some(last) = self.last.clone() {
+            (self.progress)(last);
+        }
+        waited
     }
 
     /// True when every record of a non-empty page is cached unchanged.
@@ -521,6 +561,7 @@ impl Run<'_> {
             eta_seconds: (phase != SyncPhase::New)
                 .then(|| (self.interval.as_secs_f64() * remaining as f64).ceil() as u64),
             phase,
+            waiting: None,
         }
     }
 }

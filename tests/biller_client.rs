@@ -5,7 +5,7 @@ mod http_support;
 
 use std::time::Duration;
 
-use http_support::Recorder;
+use http_support::{Canned, Recorder};
 use linkdesk::biller::{BillerClient, BillerCredentials, NewRtl, RtlFilter, RtlStatus};
 use linkdesk::error::ErrorCode;
 use linkdesk_sandbox::Options;
@@ -219,7 +219,13 @@ async fn rate_limits_carry_retry_after() {
     assert_eq!(err.code, ErrorCode::RateLimited);
     let secs = err.retry_after_secs.expect("Retry-After is passed on");
     assert!((1..=60).contains(&secs));
-    assert!(err.message.contains("Try again in"), "{err:?}");
+    // The wait is said once, by the window's countdown, never in the message.
+    assert!(err.message.contains("rate limiting"), "{err:?}");
+    assert!(
+        !err.message.to_lowercase().contains("retry after"),
+        "{err:?}"
+    );
+    assert!(!err.message.contains("Try again in"), "{err:?}");
     sb.stop().await;
 }
 
@@ -393,4 +399,78 @@ async fn dot_ids_are_refused_and_a_path_prefix_is_kept() {
         ]
     );
     recorder.stop();
+}
+
+async fn hostile(canned: Canned) -> (Recorder, BillerClient) {
+    let server = Recorder::answering(canned).await;
+    let client =
+        BillerClient::new(linkdesk::http::build_client(), &server.url(""), creds()).unwrap();
+    (server, client)
+}
+
+fn rtl_json(i: usize) -> serde_json::Value {
+    json!({"id": format!("rtl_{i}"), "client_user_id": "u", "status": "PENDING",
+           "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"})
+}
+
+#[tokio::test]
+async fn answers_too_big_or_too_long_are_refused_as_bad_answers() {
+    // 5 MB streamed without a declared length, then the same length declared.
+    for declare_length in [false, true] {
+        let (server, client) = hostile(Canned {
+            status: "200 OK",
+            headers: String::new(),
+            body: vec![b' '; 5 * 1024 * 1024],
+            declare_length,
+        })
+        .await;
+        let err = client.get_rtl("rtl_1").await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::BadResponse, "{err:?}");
+        assert!(err.message.contains("larger than 4 MB"), "{err:?}");
+        server.stop();
+    }
+    // A page of 20 asked for, 500 records sent.
+    let items: Vec<_> = (0..500).map(rtl_json).collect();
+    let body = json!({"items": items, "total": 500, "page": 1, "limit": 20});
+    let (server, client) = hostile(Canned {
+        status: "200 OK",
+        headers: String::new(),
+        body: body.to_string().into_bytes(),
+        declare_length: true,
+    })
+    .await;
+    let err = client
+        .list_rtls(&RtlFilter::default(), 1, 20)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadResponse, "{err:?}");
+    assert!(err.message.contains("500 records"), "{err:?}");
+    server.stop();
+}
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_a_failure_not_a_wait() {
+    let body = r#"{"statusCode":429,"message":"slow down","error":"Too Many Requests"}"#;
+    for (header, waits) in [
+        ("Retry-After: 7\r\n", Some(7)),
+        ("Retry-After: 999999999\r\n", None),
+    ] {
+        let (server, client) = hostile(Canned {
+            status: "429 Too Many Requests",
+            headers: header.to_string(),
+            body: body.as_bytes().to_vec(),
+            declare_length: true,
+        })
+        .await;
+        let err = client.get_rtl("rtl_1").await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::RateLimited);
+        assert_eq!(err.retry_after_secs, waits, "{err:?}");
+        if waits.is_none() {
+            assert!(
+                err.message.contains("longer than Linkdesk waits"),
+                "{err:?}"
+            );
+        }
+        server.stop();
+    }
 }

@@ -113,9 +113,19 @@ async fn sync_then_work_offline_and_export() {
     assert_eq!(users.len(), 20);
 
     // Export every row of the filtered list, not only the page on screen.
+    // Offline, nobody can say the cache holds the whole list: the window
+    // says so, and exports the cached rows only when asked to, marked partial.
     app.click_on("[data-testid=export-csv]").await;
-    app.wait_until("[data-testid=toast]", |t| t.starts_with("Exported"))
-        .await;
+    app.wait_until("[data-testid=export-incomplete]", |t| {
+        t.contains("cannot ask BillerAPI")
+    })
+    .await;
+    app.screenshot("34-offline-export-asks").await;
+    app.click_on("[data-testid=confirm-ok]").await;
+    app.wait_until("[data-testid=toast]", |t| {
+        t.starts_with("Exported") && t.contains("partial")
+    })
+    .await;
     let file = std::fs::read_dir(exports.path())
         .unwrap()
         .flatten()

@@ -56,9 +56,16 @@ async fn two_exports_in_a_row_make_two_files() {
     )
     .unwrap();
     // Fill the cache, and put a write in the audit log.
-    rtls::list(&app, RtlFilter::default(), 1, 100, None)
-        .await
-        .unwrap();
+    rtls::list(
+        &app,
+        RtlFilter::default(),
+        1,
+        100,
+        None,
+        linkdesk::rtls::ReadFrom::Service,
+    )
+    .await
+    .unwrap();
     rtls::create(
         &app,
         NewRtl {
@@ -72,13 +79,18 @@ async fn two_exports_in_a_row_make_two_files() {
 
     let folder = tempfile::tempdir().unwrap();
     let target = ExportTarget::Folder(folder.path().to_path_buf());
-    let first = rtls::export_csv(&app, RtlFilter::default(), None, target.clone())
+    let whole = rtls::export_check(&app, &RtlFilter::default(), false)
         .await
         .unwrap();
-    let second = rtls::export_csv(&app, RtlFilter::default(), None, target.clone())
+    assert!(whole.complete(), "{whole:?}");
+    let first = rtls::export_csv(&app, RtlFilter::default(), None, target.clone(), &whole)
+        .await
+        .unwrap();
+    let second = rtls::export_csv(&app, RtlFilter::default(), None, target.clone(), &whole)
         .await
         .unwrap();
     assert_eq!(first.rows, 31);
+    assert!(!first.partial);
     assert_two_distinct(&first, &second, export::RTLS_STEM);
 
     let first_audit = audit::export_csv(&app, AuditFilter::default(), target.clone())
@@ -206,4 +218,87 @@ fn no_command_takes_a_path() {
     let mut checked = names.clone();
     checked.sort();
     assert_eq!(registered, checked);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_is_the_whole_list_or_knowingly_partial() {
+    let sandbox = linkdesk_sandbox::start(linkdesk_sandbox::Options {
+        rtls: 300,
+        no_rate_limit: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let url = sandbox.url();
+    let data = tempfile::tempdir().unwrap();
+    let app = App::open(
+        data.path().to_path_buf(),
+        builtin_environment("Test sandbox", &url, &url),
+        None,
+    )
+    .unwrap();
+    // One page seen: the cache holds 20 of the 300.
+    rtls::list(
+        &app,
+        RtlFilter::default(),
+        1,
+        20,
+        None,
+        linkdesk::rtls::ReadFrom::Service,
+    )
+    .await
+    .unwrap();
+    let err = rtls::export_check(&app, &RtlFilter::default(), false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, linkdesk::error::ErrorCode::Incomplete);
+    assert!(
+        err.message.contains("holds 20 of the 300 requests")
+            && err.message.contains("280 are missing"),
+        "{err:?}"
+    );
+    let folder = tempfile::tempdir().unwrap();
+    let target = ExportTarget::Folder(folder.path().to_path_buf());
+    let part = rtls::export_check(&app, &RtlFilter::default(), true)
+        .await
+        .unwrap();
+    let written = rtls::export_csv(&app, RtlFilter::default(), None, target, &part)
+        .await
+        .unwrap();
+    assert_eq!(
+        (written.rows, written.partial, written.partial_of),
+        (20, true, Some(300))
+    );
+    assert!(
+        written.file_name.starts_with(export::RTLS_PARTIAL_STEM),
+        "{written:?}"
+    );
+    assert_eq!(files_in(folder.path()).len(), 1);
+
+    // A sort is answered by the cache and says how much of the list it holds.
+    let sort: linkdesk::cache::RtlSort = serde_json::from_value(
+        serde_json::json!({"column": "client_user_id", "descending": false}),
+    )
+    .unwrap();
+    let sorted = rtls::list(
+        &app,
+        RtlFilter::default(),
+        1,
+        20,
+        Some(sort),
+        linkdesk::rtls::ReadFrom::Service,
+    )
+    .await
+    .unwrap();
+    let coverage = sorted.coverage.expect("a sorted answer says its coverage");
+    assert_eq!((coverage.cached, coverage.service_total), (20, Some(300)));
+    assert!(!coverage.complete());
+
+    // The service gone: its count is unknown, and the export says so.
+    sandbox.stop().await;
+    let err = rtls::export_check(&app, &RtlFilter::default(), false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, linkdesk::error::ErrorCode::Incomplete);
+    assert!(err.message.contains("cannot ask BillerAPI"), "{err:?}");
 }

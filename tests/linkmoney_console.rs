@@ -39,7 +39,9 @@ async fn every_lookup_live_then_from_the_cache() {
             .filter(|(_, s)| s == status)
             .take(4)
         {
-            let res = lookups::customer(&app, id.clone()).await.unwrap();
+            let res = lookups::customer(&app, id.clone(), linkdesk::rtls::ReadFrom::Service)
+                .await
+                .unwrap();
             assert_eq!(res.source, Source::Live);
             let v = res.data;
             assert_eq!(v.customer.id.as_str(), id);
@@ -61,7 +63,7 @@ async fn every_lookup_live_then_from_the_cache() {
     }
     assert!(verified_seen > 0, "no verified accounts seen");
     let refundable = refundable_customer(&url, 0).await;
-    let v = lookups::customer(&app, refundable.clone())
+    let v = lookups::customer(&app, refundable.clone(), linkdesk::rtls::ReadFrom::Service)
         .await
         .unwrap()
         .data;
@@ -85,7 +87,9 @@ async fn every_lookup_live_then_from_the_cache() {
             .into_iter()
             .find(|(_, s)| s == status)
             .unwrap_or_else(|| panic!("no {status} transaction"));
-        let res = lookups::transaction(&app, id.clone()).await.unwrap();
+        let res = lookups::transaction(&app, id.clone(), linkdesk::rtls::ReadFrom::Service)
+            .await
+            .unwrap();
         assert_eq!(res.source, Source::Live);
         let v = res.data;
         assert_eq!(v.transaction.transaction_status.as_deref(), Some(status));
@@ -111,7 +115,9 @@ async fn every_lookup_live_then_from_the_cache() {
             .into_iter()
             .find(|(_, s)| s == status)
             .unwrap();
-        let v = lookups::payout(&app, id.clone()).await.unwrap();
+        let v = lookups::payout(&app, id.clone(), linkdesk::rtls::ReadFrom::Service)
+            .await
+            .unwrap();
         assert_eq!(v.source, Source::Live);
         assert_eq!(v.data.payout.payout_status.as_deref(), Some(status));
         assert!(v.data.amount_cents.is_some());
@@ -121,31 +127,46 @@ async fn every_lookup_live_then_from_the_cache() {
     // Unknown IDs are 404s; a typed ID that could escape the path is sent as
     // one segment (so it is not found), and a dot segment is refused.
     for err in [
-        lookups::customer(&app, "cus_does_not_exist".into())
-            .await
-            .unwrap_err(),
-        lookups::transaction(&app, "txn_does_not_exist".into())
-            .await
-            .unwrap_err(),
-        lookups::payout(&app, "po_does_not_exist".into())
-            .await
-            .unwrap_err(),
+        lookups::customer(
+            &app,
+            "cus_does_not_exist".into(),
+            linkdesk::rtls::ReadFrom::Service,
+        )
+        .await
+        .unwrap_err(),
+        lookups::transaction(
+            &app,
+            "txn_does_not_exist".into(),
+            linkdesk::rtls::ReadFrom::Service,
+        )
+        .await
+        .unwrap_err(),
+        lookups::payout(
+            &app,
+            "po_does_not_exist".into(),
+            linkdesk::rtls::ReadFrom::Service,
+        )
+        .await
+        .unwrap_err(),
     ] {
         assert_eq!(err.code, ErrorCode::NotFound, "{err:?}");
     }
     assert_eq!(
-        lookups::customer(&app, "../tokens".into())
+        lookups::customer(&app, "../tokens".into(), linkdesk::rtls::ReadFrom::Service)
             .await
             .unwrap_err()
             .code,
         ErrorCode::NotFound
     );
     assert_eq!(
-        lookups::payout(&app, "..".into()).await.unwrap_err().code,
+        lookups::payout(&app, "..".into(), linkdesk::rtls::ReadFrom::Service)
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::InvalidInput
     );
     assert_eq!(
-        lookups::transaction(&app, "  ".into())
+        lookups::transaction(&app, "  ".into(), linkdesk::rtls::ReadFrom::Service)
             .await
             .unwrap_err()
             .code,
@@ -162,7 +183,13 @@ async fn every_lookup_live_then_from_the_cache() {
 
     // The service stops: every record seen is answered from the cache.
     sandbox.stop().await;
-    let res = lookups::customer(&app, looked_up[0].clone()).await.unwrap();
+    let res = lookups::customer(
+        &app,
+        looked_up[0].clone(),
+        linkdesk::rtls::ReadFrom::Service,
+    )
+    .await
+    .unwrap();
     assert_eq!(res.source, Source::Cache);
     assert!(res.cached_at.is_some());
     assert!(
@@ -172,19 +199,28 @@ async fn every_lookup_live_then_from_the_cache() {
     );
     assert!(res.data.accounts.is_some());
     for id in &transactions {
-        let res = lookups::transaction(&app, id.clone()).await.unwrap();
+        let res = lookups::transaction(&app, id.clone(), linkdesk::rtls::ReadFrom::Service)
+            .await
+            .unwrap();
         assert_eq!(res.source, Source::Cache);
         assert_eq!(res.data.transaction.transaction_id.as_str(), id);
     }
     for id in &payouts {
         assert_eq!(
-            lookups::payout(&app, id.clone()).await.unwrap().source,
+            lookups::payout(&app, id.clone(), linkdesk::rtls::ReadFrom::Service)
+                .await
+                .unwrap()
+                .source,
             Source::Cache
         );
     }
-    let err = lookups::customer(&app, "cus_never_seen".into())
-        .await
-        .unwrap_err();
+    let err = lookups::customer(
+        &app,
+        "cus_never_seen".into(),
+        linkdesk::rtls::ReadFrom::Service,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::Offline);
     assert!(
         err.message.contains("not in the local cache"),
@@ -193,7 +229,9 @@ async fn every_lookup_live_then_from_the_cache() {
     );
     // Writes are refused while the cache answers ("Work offline").
     app.set_work_offline(true);
-    let res = lookups::customer(&app, refundable.clone()).await.unwrap();
+    let res = lookups::customer(&app, refundable.clone(), linkdesk::rtls::ReadFrom::Service)
+        .await
+        .unwrap();
     assert_eq!(res.reason.as_deref(), Some("Work offline is on"));
     assert!(res.data.refund_block.unwrap().contains("offline"));
     assert!(!lookups::recent(&app, 10).await.unwrap().is_empty());
@@ -205,7 +243,7 @@ async fn unknown_statuses_are_shown_as_they_came_and_refused() {
     let dir = tempfile::tempdir().unwrap();
     let app = app_at(dir.path(), &fake.url());
 
-    let v = lookups::customer(&app, "cus_frozen".into())
+    let v = lookups::customer(&app, "cus_frozen".into(), linkdesk::rtls::ReadFrom::Service)
         .await
         .unwrap()
         .data;
@@ -217,19 +255,27 @@ async fn unknown_statuses_are_shown_as_they_came_and_refused() {
     );
     assert_eq!(v.verified_note.as_deref(), Some("None on record"));
 
-    let t = lookups::transaction(&app, "txn_settling".into())
-        .await
-        .unwrap()
-        .data;
+    let t = lookups::transaction(
+        &app,
+        "txn_settling".into(),
+        linkdesk::rtls::ReadFrom::Service,
+    )
+    .await
+    .unwrap()
+    .data;
     assert_eq!(
         t.transaction.transaction_status.as_deref(),
         Some("SETTLING")
     );
     assert_eq!(t.amount_cents, Some(1_230));
-    let p = lookups::payout(&app, "po_reversed".into())
-        .await
-        .unwrap()
-        .data;
+    let p = lookups::payout(
+        &app,
+        "po_reversed".into(),
+        linkdesk::rtls::ReadFrom::Service,
+    )
+    .await
+    .unwrap()
+    .data;
     assert_eq!(p.payout.payout_status.as_deref(), Some("REVERSED"));
 
     assert!(t.refund_block.unwrap().contains("SETTLING"));

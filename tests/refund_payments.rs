@@ -70,7 +70,7 @@ async fn refunds_from_every_view_count_against_one_payment() {
     let before = transaction_ids(&url).await;
 
     // From the customer view: the person picks the payment.
-    linkdesk::money::lookups::transaction(&app, txn.clone())
+    linkdesk::money::lookups::transaction(&app, txn.clone(), linkdesk::rtls::ReadFrom::Service)
         .await
         .unwrap();
     let choices = refunds::payment_choices(&ctx, &customer).await.unwrap();
@@ -393,10 +393,14 @@ async fn a_payment_is_refunded_once_it_settles_and_refund_statuses_follow_link_m
     let ctx = linkdesk::money::RefundContext::from_app(&app);
     let err = refunds::open(&ctx, None, &payment).await.unwrap_err();
     assert!(err.message.contains("AUTHORIZED"), "{}", err.message);
-    let view = linkdesk::money::lookups::transaction(&app, payment.clone())
-        .await
-        .unwrap()
-        .data;
+    let view = linkdesk::money::lookups::transaction(
+        &app,
+        payment.clone(),
+        linkdesk::rtls::ReadFrom::Service,
+    )
+    .await
+    .unwrap()
+    .data;
     assert!(view.refund_block.unwrap().contains("not settled"));
 
     // The payment settles: now it can be refunded, in full.
@@ -413,10 +417,14 @@ async fn a_payment_is_refunded_once_it_settles_and_refund_statuses_follow_link_m
     // Link Money fails the refund later: opening the payment asks it, the
     // journal follows, and the payment's amount is refundable again.
     set_status(&url, row.payment_id.as_deref().unwrap(), "TERMINAL_FAILED").await;
-    let view = linkdesk::money::lookups::transaction(&app, payment.clone())
-        .await
-        .unwrap()
-        .data;
+    let view = linkdesk::money::lookups::transaction(
+        &app,
+        payment.clone(),
+        linkdesk::rtls::ReadFrom::Service,
+    )
+    .await
+    .unwrap()
+    .data;
     assert_eq!(view.refunds[0].state, RefundState::TerminalFailed);
     assert_eq!(view.refunds[0].headline, "Failed — nothing refunded");
     assert!(view.refund_block.is_none(), "{:?}", view.refund_block);

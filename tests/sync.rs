@@ -14,6 +14,9 @@ use linkdesk::sync::{
 };
 use linkdesk_sandbox::{Options, Sandbox};
 
+mod http_support;
+use http_support::{Canned, Recorder};
+
 const ENV: &str = "env_sandbox";
 
 async fn sandbox(rtls: usize, link_ops_per_minute: Option<u32>) -> Sandbox {
@@ -374,21 +377,75 @@ async fn a_429_is_waited_out_and_the_same_page_retried() {
     let client = client_of(&sb);
     let dir = tempfile::tempdir().unwrap();
     let (cache, _) = Cache::open(dir.path()).unwrap();
-    let outcome = sync(
+    let seen: Mutex<Vec<SyncProgress>> = Mutex::default();
+    let outcome = sync_all_rtls(
         &client,
         &cache,
+        ENV,
         SyncOptions {
             ops_per_minute: 10_000,
             limit: 10,
         },
+        SyncCancel::default(),
+        |p| seen.lock().unwrap().push(p),
     )
-    .await;
+    .await
+    .unwrap();
     assert!(outcome.completed);
     assert!(outcome.rate_limited >= 1, "{outcome:?}");
+    // The window is told what the sync waits for, and for how long.
+    let waits: Vec<_> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.waiting.clone())
+        .collect();
+    assert!(!waits.is_empty(), "a wait was announced");
+    assert!(
+        waits
+            .iter()
+            .all(|w| w.seconds >= 1 && w.reason.contains("429")),
+        "{waits:?}"
+    );
     assert_eq!(
         outcome.pages_fetched, 5,
         "4 pages and the check for new records"
     );
     assert_eq!(cache.rtl_count(ENV).unwrap(), 40);
     sb.stop().await;
+}
+
+#[tokio::test]
+async fn a_429_asking_for_an_absurd_wait_ends_the_sync_instead_of_hanging_it() {
+    let server = Recorder::answering(Canned {
+        status: "429 Too Many Requests",
+        headers: "Retry-After: 4000000000\r\n".to_string(),
+        body: br#"{"statusCode":429,"message":"later","error":"Too Many Requests"}"#.to_vec(),
+        declare_length: true,
+    })
+    .await;
+    let o = Options::default();
+    let creds = BillerCredentials {
+        client_id: o.biller_client_id,
+        client_secret: o.biller_client_secret,
+    };
+    let client = BillerClient::new(build_client(), &server.url(""), creds).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = Cache::open(dir.path()).unwrap();
+    let err = sync_all_rtls(
+        &client,
+        &cache,
+        ENV,
+        SyncOptions::default(),
+        SyncCancel::default(),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, linkdesk::error::ErrorCode::RateLimited);
+    assert!(
+        err.message.contains("longer than Linkdesk waits"),
+        "{err:?}"
+    );
+    server.stop();
 }

@@ -27,15 +27,26 @@ const BROWSER: &[&str] = &[
     "ctrlKey",
     "altKey",
     "isComposing",
+    "shiftKey",
+    "defaultPrevented",
+    "activeElement",
+    "offsetParent",
+    "tabIndex",
 ];
 
 /// Names of the UI's own state and functions (not from the core).
 const UI_OWN: &[&str] = &[
     "retryTimer",
+    "detailSeq",
+    "shownId",
     "firstShown",
     "openRecord",
     "onChange",
     "linkdeskShow",
+    "linkdeskShowUser",
+    "linkdeskGoto",
+    "letterShortcuts",
+    "formError",
 ];
 
 fn root() -> PathBuf {

@@ -82,8 +82,21 @@ impl BillerClient {
             query.push(("billerId", v));
         }
         let url = self.base.endpoint(&["link", "request-to-link"])?;
-        self.read(|| self.request(Method::GET, &url).query(&query))
-            .await
+        let answer: RtlPage = self
+            .read(|| self.request(Method::GET, &url).query(&query))
+            .await?;
+        // A page holds at most what was asked for: anything more is a broken
+        // or hostile server, never rendered.
+        if answer.items.len() > limit as usize {
+            return Err(AppError::new(
+                crate::error::ErrorCode::BadResponse,
+                format!(
+                    "{SERVICE} answered a page of {limit} with {} records; Linkdesk does not show it",
+                    answer.items.len()
+                ),
+            ));
+        }
+        Ok(answer)
     }
 
     pub async fn get_rtl(&self, id: &str) -> AppResult<RequestToLink> {
@@ -213,7 +226,7 @@ impl BillerClient {
             return http::read_json(SERVICE, resp).await;
         }
         let retry_after = http::retry_after_secs(&resp);
-        let body = resp.bytes().await.unwrap_or_default();
+        let body = http::read_error_body(SERVICE, resp).await;
         let message = serde_json::from_slice::<ErrorBody>(&body)
             .ok()
             .and_then(|b| {

@@ -14,21 +14,33 @@ use crate::journal::{AuditFacets, AuditFilter, AuditPage, RefundRow, WebhookRow}
 use crate::money::webhooks::{self, SubscribeInput, WebhookList};
 use crate::money::{lookups, refunds, CustomerView, PayoutView, TransactionView};
 use crate::money::{PaymentChoice, RefundContext, RefundDialog, RefundInput};
-use crate::rtls::Listed;
+use crate::rtls::{Listed, ReadFrom};
 
 #[tauri::command]
-pub async fn lm_customer(app: State<'_, App>, id: String) -> AppResult<Listed<CustomerView>> {
-    lookups::customer(&app, id).await
+pub async fn lm_customer(
+    app: State<'_, App>,
+    id: String,
+    cached: Option<bool>,
+) -> AppResult<Listed<CustomerView>> {
+    lookups::customer(&app, id, ReadFrom::cached(cached)).await
 }
 
 #[tauri::command]
-pub async fn lm_transaction(app: State<'_, App>, id: String) -> AppResult<Listed<TransactionView>> {
-    lookups::transaction(&app, id).await
+pub async fn lm_transaction(
+    app: State<'_, App>,
+    id: String,
+    cached: Option<bool>,
+) -> AppResult<Listed<TransactionView>> {
+    lookups::transaction(&app, id, ReadFrom::cached(cached)).await
 }
 
 #[tauri::command]
-pub async fn lm_payout(app: State<'_, App>, id: String) -> AppResult<Listed<PayoutView>> {
-    lookups::payout(&app, id).await
+pub async fn lm_payout(
+    app: State<'_, App>,
+    id: String,
+    cached: Option<bool>,
+) -> AppResult<Listed<PayoutView>> {
+    lookups::payout(&app, id, ReadFrom::cached(cached)).await
 }
 
 #[tauri::command]

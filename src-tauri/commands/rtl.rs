@@ -7,7 +7,7 @@ use crate::cache::{FoundRecord, RtlSort};
 use crate::error::AppResult;
 use crate::export::{self, Exported};
 use crate::goto::{self, GotoAnswer};
-use crate::rtls::{self, Listed, RtlDetail};
+use crate::rtls::{self, Listed, ReadFrom, RtlDetail};
 
 #[tauri::command]
 pub async fn list_rtls(
@@ -16,13 +16,18 @@ pub async fn list_rtls(
     page: u32,
     limit: u32,
     sort: Option<RtlSort>,
+    cached: Option<bool>,
 ) -> AppResult<Listed<RtlPage>> {
-    rtls::list(&app, filter, page, limit, sort).await
+    rtls::list(&app, filter, page, limit, sort, ReadFrom::cached(cached)).await
 }
 
 #[tauri::command]
-pub async fn get_rtl(app: State<'_, App>, id: String) -> AppResult<Listed<RtlDetail>> {
-    rtls::get(&app, id).await
+pub async fn get_rtl(
+    app: State<'_, App>,
+    id: String,
+    cached: Option<bool>,
+) -> AppResult<Listed<RtlDetail>> {
+    rtls::get(&app, id, ReadFrom::cached(cached)).await
 }
 
 #[tauri::command]
@@ -60,18 +65,28 @@ pub async fn proceed_rtl(app: State<'_, App>, id: String) -> AppResult<ProceedRe
 
 /// Writes every row of the filtered list (from the cache) to a CSV file
 /// chosen in the save dialog (or a new one in `LINKDESK_EXPORT_DIR`); None
-/// when the dialog is cancelled.
+/// when the dialog is cancelled. Refused with `incomplete` before any dialog
+/// when the cache does not hold the whole list, unless `partial` is true.
 #[tauri::command]
 pub async fn export_rtls_csv(
     handle: AppHandle,
     app: State<'_, App>,
     filter: RtlFilter,
     sort: Option<RtlSort>,
+    partial: Option<bool>,
 ) -> AppResult<Option<Exported>> {
-    let Some(target) = export_target(&handle, export::RTLS_STEM).await? else {
+    let coverage = rtls::export_check(&app, &filter, partial == Some(true)).await?;
+    let stem = if coverage.complete() {
+        export::RTLS_STEM
+    } else {
+        export::RTLS_PARTIAL_STEM
+    };
+    let Some(target) = export_target(&handle, stem).await? else {
         return Ok(None);
     };
-    rtls::export_csv(&app, filter, sort, target).await.map(Some)
+    rtls::export_csv(&app, filter, sort, target, &coverage)
+        .await
+        .map(Some)
 }
 
 /// "Go to ID": any cached record by ID or ID prefix, and what the typed text

@@ -117,7 +117,10 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
                 env: env.clone(),
                 complete: false,
                 records_done: cached,
-                message: format!("Sync stopped: {}. “Resume sync” continues where it stopped.", e.message),
+                message: format!(
+                    "Sync stopped: {}. “Resume sync” continues where it stopped.",
+                    e.message.trim_end_matches('.')
+                ),
                 error: Some(e),
             },
         };

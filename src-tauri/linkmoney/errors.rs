@@ -32,7 +32,7 @@ struct ErrorBody {
 pub(crate) async fn from_response(resp: Response) -> ServiceError {
     let status = resp.status();
     let retry_after = http::retry_after_secs(&resp);
-    let body = resp.bytes().await.unwrap_or_default();
+    let body = http::read_error_body(SERVICE, resp).await;
     from_parts(status, &body, retry_after)
 }
 

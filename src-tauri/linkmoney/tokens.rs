@@ -305,7 +305,7 @@ impl TokenManager {
                     ErrorCode::RateLimited,
                     format!(
                         "Linkdesk has already asked Link Money for {} access tokens in the last minute, \
-                         the most its authentication limit allows. Try again in {secs} s.",
+                         the most its authentication limit allows.",
                         self.limits.max_fetches
                     ),
                 );

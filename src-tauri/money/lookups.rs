@@ -12,7 +12,7 @@ use crate::linkmoney::{
     AccountDetails, Customer, CustomerAccounts, Fetched, Payout, Transaction, VerifiedAccount,
     VerifiedAccounts,
 };
-use crate::rtls::{ask_service, Listed};
+use crate::rtls::{ask_service, Fallback, Listed, ReadFrom};
 
 use super::refund_checks::{dollars, paid_cents, payment_refusal};
 use super::seen::seen_transactions;
@@ -56,10 +56,17 @@ fn parse<T: DeserializeOwned>(what: &str, value: Value) -> AppResult<T> {
     })
 }
 
-fn not_cached(reason: &str, what: &str, id: &str) -> AppError {
+fn not_cached(fallback: &Fallback, what: &str, id: &str) -> AppError {
     AppError::new(
-        ErrorCode::Offline,
-        format!("{reason}. {what} {id} is not in the local cache."),
+        if fallback.offline {
+            ErrorCode::Offline
+        } else {
+            ErrorCode::NotFound
+        },
+        format!(
+            "{}. {what} {id} is not in the local cache.",
+            fallback.reason
+        ),
     )
 }
 
@@ -71,11 +78,11 @@ fn write_block(app: &App, session: &crate::session::Session) -> Option<String> {
         .map(|e| e.message)
 }
 
-pub async fn customer(app: &App, id: String) -> AppResult<Listed<CustomerView>> {
+pub async fn customer(app: &App, id: String, from: ReadFrom) -> AppResult<Listed<CustomerView>> {
     let id = typed_id("customer", &id)?;
     let session = app.session();
     let env = session.env.id.clone();
-    let asked = ask_service(app, async {
+    let asked = ask_service(app, from, async {
         let lm = session.linkmoney()?;
         let customer = lm.get_customer(&id).await?;
         let (accounts, verified) =
@@ -104,9 +111,9 @@ pub async fn customer(app: &App, id: String) -> AppResult<Listed<CustomerView>> 
         Ok(view)
     })
     .await?;
-    let reason = match asked {
+    let fallback = match asked {
         Ok(view) => return Ok(Listed::live(view)),
-        Err(reason) => reason,
+        Err(fallback) => fallback,
     };
     let cache = app.cache.clone();
     let (env2, id2) = (env.clone(), id.clone());
@@ -119,7 +126,7 @@ pub async fn customer(app: &App, id: String) -> AppResult<Listed<CustomerView>> 
     })
     .await?;
     let (Some((body, cached_at)), accounts, verified) = found else {
-        return Err(not_cached(&reason, "Customer", &id));
+        return Err(not_cached(&fallback, "Customer", &id));
     };
     let customer: Customer = parse("customer", body)?;
     let accounts = match accounts {
@@ -144,8 +151,8 @@ pub async fn customer(app: &App, id: String) -> AppResult<Listed<CustomerView>> 
     let mut view = customer_view(app, &session, customer, accounts, verified).await;
     view.refund_block = view
         .refund_block
-        .or_else(|| Some(format!("{reason}: a refund needs Link Money")));
-    Ok(Listed::offline(view, Some(cached_at), reason))
+        .or_else(|| Some(format!("{}: a refund needs Link Money", fallback.reason)));
+    Ok(Listed::cached(view, Some(cached_at), fallback))
 }
 
 /// One of the customer's sub-answers: the value (cached as it came) or a note
@@ -196,17 +203,21 @@ async fn customer_view(
     }
 }
 
-pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionView>> {
+pub async fn transaction(
+    app: &App,
+    id: String,
+    from: ReadFrom,
+) -> AppResult<Listed<TransactionView>> {
     let id = typed_id("transaction", &id)?;
     let session = app.session();
     let env = session.env.id.clone();
-    let asked = ask_service(app, async {
+    let asked = ask_service(app, from, async {
         session.linkmoney()?.get_transaction(&id).await
     })
     .await?;
     let (transaction, source) = match asked {
         Ok(t) => (Some(t), None),
-        Err(reason) => (None, Some(reason)),
+        Err(fallback) => (None, Some(fallback)),
     };
     let (value, listed_source, cached_at) = match (transaction, source) {
         (Some(t), _) => {
@@ -219,19 +230,22 @@ pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionV
             .await;
             (t.value, None, None)
         }
-        (None, reason) => {
-            let reason = reason.unwrap_or_default();
+        (None, fallback) => {
+            let fallback = fallback.unwrap_or(Fallback {
+                reason: String::new(),
+                offline: true,
+            });
             let cache = app.cache.clone();
             let (env2, id2) = (env.clone(), id.clone());
             let found =
                 blocking(move || Ok(cache.get_record(&env2, RecordKind::Transaction, &id2)?))
                     .await?;
             let Some((body, at)) = found else {
-                return Err(not_cached(&reason, "Transaction", &id));
+                return Err(not_cached(&fallback, "Transaction", &id));
             };
             (
                 parse::<Transaction>("transaction", body)?,
-                Some(reason),
+                Some(fallback),
                 Some(at),
             )
         }
@@ -277,8 +291,8 @@ pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionV
     let refund_block = write_block(app, &session)
         .or_else(|| {
             listed_source
-                .clone()
-                .map(|why| format!("{why}: a refund needs Link Money"))
+                .as_ref()
+                .map(|why| format!("{}: a refund needs Link Money", why.reason))
         })
         .or_else(|| payment_refusal(&value))
         .or_else(|| counted.unknown_elsewhere())
@@ -304,7 +318,7 @@ pub async fn transaction(app: &App, id: String) -> AppResult<Listed<TransactionV
     };
     Ok(match listed_source {
         None => Listed::live(view),
-        Some(reason) => Listed::offline(view, cached_at, reason),
+        Some(fallback) => Listed::cached(view, cached_at, fallback),
     })
 }
 
@@ -329,12 +343,15 @@ async fn cached_customer_name(app: &App, env: &str, id: &str) -> Option<String> 
         .map(|c| customer_name(&c))
 }
 
-pub async fn payout(app: &App, id: String) -> AppResult<Listed<PayoutView>> {
+pub async fn payout(app: &App, id: String, from: ReadFrom) -> AppResult<Listed<PayoutView>> {
     let id = typed_id("payout", &id)?;
     let session = app.session();
     let env = session.env.id.clone();
-    let asked = ask_service(app, async { session.linkmoney()?.get_payout(&id).await }).await?;
-    let reason = match asked {
+    let asked = ask_service(app, from, async {
+        session.linkmoney()?.get_payout(&id).await
+    })
+    .await?;
+    let fallback = match asked {
         Ok(p) => {
             let label = money_label(&p.value.amount, &p.value.payout_status);
             remember(
@@ -346,18 +363,18 @@ pub async fn payout(app: &App, id: String) -> AppResult<Listed<PayoutView>> {
             .await;
             return Ok(Listed::live(payout_view(p.value)));
         }
-        Err(reason) => reason,
+        Err(fallback) => fallback,
     };
     let cache = app.cache.clone();
     let (env2, id2) = (env.clone(), id.clone());
     let found = blocking(move || Ok(cache.get_record(&env2, RecordKind::Payout, &id2)?)).await?;
     let Some((body, at)) = found else {
-        return Err(not_cached(&reason, "Payout", &id));
+        return Err(not_cached(&fallback, "Payout", &id));
     };
     let payout: Payout = parse("payout", body)?;
     let label = money_label(&payout.amount, &payout.payout_status);
     remember(app, &env, vec![], Some((RecordKind::Payout, id, label))).await;
-    Ok(Listed::offline(payout_view(payout), Some(at), reason))
+    Ok(Listed::cached(payout_view(payout), Some(at), fallback))
 }
 
 /// What was looked up lately in the active environment, newest first; answered

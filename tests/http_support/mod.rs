@@ -1,6 +1,8 @@
 //! A loopback HTTP server that records the request line of everything sent
 //! to it, exactly as it arrived, and answers 404 in both services' error
-//! shapes (and a token to `POST …/v1/tokens`, so Link Money calls go out).
+//! shapes (and a token to `POST …/v1/tokens`, so Link Money calls go out) —
+//! or, made with `Recorder::answering`, one canned answer to everything else:
+//! a broken or hostile server.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -13,6 +15,17 @@ use tokio::task::JoinHandle;
 const NOT_FOUND: &str = r#"{"statusCode":404,"message":"recorded","error":"Not Found","errorCode":"NOT_FOUND","errorMessage":"recorded"}"#;
 const TOKEN: &str = r#"{"access_token":"recorder-token","token_type":"Bearer","expires_in":3600}"#;
 
+/// What a hostile server answers: a status line, extra header lines, a body,
+/// and whether it declares the body's length (without, it streams the body
+/// and closes the connection).
+#[derive(Clone)]
+pub struct Canned {
+    pub status: &'static str,
+    pub headers: String,
+    pub body: Vec<u8>,
+    pub declare_length: bool,
+}
+
 pub struct Recorder {
     addr: SocketAddr,
     lines: Arc<Mutex<Vec<String>>>,
@@ -21,6 +34,15 @@ pub struct Recorder {
 
 impl Recorder {
     pub async fn start() -> Self {
+        Self::serve(None).await
+    }
+
+    /// A server that answers every request (but a token request) with `canned`.
+    pub async fn answering(canned: Canned) -> Self {
+        Self::serve(Some(Arc::new(canned))).await
+    }
+
+    async fn serve(canned: Option<Arc<Canned>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let lines: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -28,7 +50,7 @@ impl Recorder {
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let seen = seen.clone();
-                tokio::spawn(answer(socket, seen));
+                tokio::spawn(answer(socket, seen, canned.clone()));
             }
         });
         Self { addr, lines, task }
@@ -49,7 +71,7 @@ impl Recorder {
     }
 }
 
-async fn answer(mut socket: TcpStream, seen: Arc<Mutex<Vec<String>>>) {
+async fn answer(mut socket: TcpStream, seen: Arc<Mutex<Vec<String>>>, canned: Option<Arc<Canned>>) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let end = loop {
@@ -81,7 +103,29 @@ async fn answer(mut socket: TcpStream, seen: Arc<Mutex<Vec<String>>>) {
     let method = request_line.next().unwrap_or_default();
     let target = request_line.next().unwrap_or_default();
     seen.lock().unwrap().push(format!("{method} {target}"));
-    let (status, body) = if method == "POST" && target.ends_with("/v1/tokens") {
+    let token_request = method == "POST" && target.ends_with("/v1/tokens");
+    if let (Some(c), false) = (canned, token_request) {
+        let length = if c.declare_length {
+            format!("content-length: {}\r\n", c.body.len())
+        } else {
+            String::new()
+        };
+        let head = format!(
+            "HTTP/1.1 {}\r\ncontent-type: application/json\r\n{length}{}connection: close\r\n\r\n",
+            c.status, c.headers
+        );
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        for part in c.body.chunks(64 * 1024) {
+            if socket.write_all(part).await.is_err() {
+                return; // the client stopped reading
+            }
+        }
+        let _ = socket.shutdown().await;
+        return;
+    }
+    let (status, body) = if token_request {
         ("200 OK", TOKEN)
     } else {
         ("404 Not Found", NOT_FOUND)

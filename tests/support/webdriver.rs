@@ -224,6 +224,11 @@ impl App {
     /// Clicks like a person. A table row is clicked on its first cell, as a
     /// person would: WebKitWebDriver finds a bare `<tr>` not interactable.
     pub async fn click(&self, el: &El) {
+        let v = self.try_click(el).await;
+        assert!(v.get("error").is_none(), "click refused: {v}");
+    }
+
+    async fn try_click(&self, el: &El) -> Value {
         let tag = self
             .cmd("GET", &format!("/element/{}/name", el.0), None)
             .await;
@@ -242,14 +247,12 @@ impl App {
         } else {
             el.clone()
         };
-        let v = self
-            .cmd(
-                "POST",
-                &format!("/element/{}/click", target.0),
-                Some(json!({})),
-            )
-            .await;
-        assert!(v.get("error").is_none(), "click refused: {v}");
+        self.cmd(
+            "POST",
+            &format!("/element/{}/click", target.0),
+            Some(json!({})),
+        )
+        .await
     }
 
     /// Waits for a visible element matching `css` and clicks it. A view that
@@ -259,9 +262,7 @@ impl App {
         let deadline = Instant::now() + WAIT;
         loop {
             let el = self.wait(css).await;
-            let v = self
-                .cmd("POST", &format!("/element/{}/click", el.0), Some(json!({})))
-                .await;
+            let v = self.try_click(&el).await;
             let stale = v["error"] == json!("stale element reference");
             if !stale || Instant::now() > deadline {
                 assert!(v.get("error").is_none(), "click on {css} refused: {v}");

@@ -114,7 +114,7 @@ async function exportCsv() {
     // never names a file.
     const done = await call("audit_export", { filter: filter() });
     if (!done) { toast("Export cancelled"); return; }
-    toast(`Exported ${num(done.rows)} entries to ${done.path}`);
+    toast(`Exported ${num(done.rows)} ${done.rows === 1 ? "entry" : "entries"} to ${done.path}`);
   } catch (err) {
     showError(err);
   }

@@ -2,7 +2,7 @@
 
 import { call } from "./api.js";
 import { h, $, fill } from "./dom.js";
-import { showError, hideError } from "./ui.js";
+import { showError, hideError, freshness } from "./ui.js";
 import { shell } from "./shell.js";
 
 const grouping = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
@@ -85,22 +85,25 @@ export function lookupView({ section, title, kind, placeholder, testid, command,
     }
   }
 
-  async function open(id) {
+  /** Looks one record up; `cached` answers from the local cache on purpose. */
+  async function open(id, { cached = false } = {}) {
     const seq = ++state.seq;
     state.id = id;
     input.value = id;
     detail.hidden = false;
-    fill(detail, h("div", { class: "empty", testid: `${testid}-loading` }, `Looking up ${id}…`));
+    fill(detail, h("div", { class: "empty", testid: `${testid}-loading`, role: "status" }, `Looking up ${id}…`));
     try {
-      const res = await call(command, { id });
+      const res = await call(command, { id, cached });
       if (seq !== state.seq) return;
       hideError();
       shell.setSource(res);
       render(res, detail);
+      // How old it is, and Refresh (R), above the record.
+      detail.prepend(freshness(res, "Link Money", () => open(id), `${testid}-freshness`));
     } catch (err) {
       if (seq !== state.seq) return;
       fill(detail, h("div", { class: "empty", testid: `${testid}-error` }, err.message));
-      showError(err);
+      showError(err, { retry: () => open(id), cached: () => open(id, { cached: true }) });
     }
     loadRecent();
   }
@@ -122,6 +125,7 @@ export function lookupView({ section, title, kind, placeholder, testid, command,
     switch (e.key) {
       case "/": input.focus(); input.select(); return true;
       case "Escape": if (!detail.hidden) { detail.hidden = true; state.id = null; return true; } return false;
+      case "R": if (state.id) { open(state.id); return true; } return false;
       case "r": {
         const b = refundButton && detail.querySelector(`[data-testid=${refundButton}]`);
         if (b && !b.disabled) { b.click(); return true; }

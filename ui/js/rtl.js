@@ -4,7 +4,7 @@
 import { call } from "./api.js";
 import { h, clear, $, debounce, append } from "./dom.js";
 import { num, dateTime, shortDateTime, range, timeLeft } from "./format.js";
-import { showError, hideError, toast, badge, copyButton, openDialog, cachedNote } from "./ui.js";
+import { showError, hideError, toast, badge, copyButton, openDialog, freshness } from "./ui.js";
 import { shell } from "./shell.js";
 import * as sync from "./sync.js";
 
@@ -23,6 +23,7 @@ const state = {
   proceeds: new Map(), // rtl id → ProceedResult shown in its detail
   billers: new Map(),
   seq: 0,
+  detailSeq: 0,
   retryTimer: null,
 };
 
@@ -60,17 +61,27 @@ export async function loadBillers() {
   select.value = current;
 }
 
-export async function load() {
+/** Loads the current page; `cached` answers from the local cache on purpose. */
+export async function load({ cached = false } = {}) {
   const seq = ++state.seq;
   clearTimeout(state.retryTimer);
   $("#rtl-loading").hidden = false;
   try {
-    const res = await call("list_rtls", { filter: filterArg(), page: state.page, limit: state.limit, sort: state.sort });
+    const res = await call("list_rtls", { filter: filterArg(), page: state.page, limit: state.limit, sort: state.sort, cached });
     if (seq !== state.seq) return; // a newer request is on its way
+    const { items, total } = res.data;
+    if (!items.length && total > 0 && state.page > lastPageOf(total)) {
+      // The list shrank under this page: show its last page, never "281– of 280".
+      state.page = lastPageOf(total);
+      load({ cached });
+      return;
+    }
     hideError();
-    state.items = res.data.items;
-    state.total = res.data.total;
-    state.selected = Math.min(state.selected, state.items.length - 1);
+    state.items = items;
+    state.total = total;
+    state.source = res;
+    // The selection follows the record on screen, not a row number.
+    state.selected = state.shownId ? state.items.findIndex((r) => r.id === state.shownId) : Math.min(state.selected, state.items.length - 1);
     shell.setSource(res);
     if (res.offline && !shell.workOffline) {
       // Go back online by ourselves as soon as the service answers again.
@@ -83,7 +94,10 @@ export async function load() {
     }
   } catch (err) {
     if (seq !== state.seq) return;
-    showError(err, { retry: load });
+    // What is on screen is no longer the service's answer: say so.
+    $("#rtl-table-wrap").classList.add("stale");
+    shell.setFailed(err);
+    showError(err, { retry: load, cached: () => load({ cached: true }) });
   } finally {
     if (seq === state.seq) $("#rtl-loading").hidden = true;
   }
@@ -108,14 +122,26 @@ function render() {
     );
     tbody.append(row);
   });
+  $("#rtl-table-wrap").classList.remove("stale");
   const empty = $("#rtl-empty");
   empty.hidden = state.items.length > 0;
   const filtered = Object.values(state.filter).some((v) => v && v.trim());
-  empty.textContent = state.total > 0
-    ? "This page is past the end of the list."
-    : filtered ? "No requests match these filters." : "No requests to link yet. Create one with “New request”.";
+  const fromCache = state.source?.source === "cache";
+  empty.textContent = fromCache
+    ? (filtered ? "The local cache holds no requests matching these filters." : "The local cache holds no requests to link for this environment.")
+    : filtered ? "No requests match these filters. An ID? Go to ID (Ctrl K) looks it up at the service."
+      : "No requests to link yet. Create one with “New request”.";
   $("#rtl-empty-goto").hidden = state.items.length > 0 || !filtered;
-  $("#rtl-total").textContent = range(state.page, state.limit, state.items.length, state.total);
+  const coverage = state.source?.coverage;
+  const partial = coverage && !(coverage.serviceTotal != null && coverage.cached >= coverage.serviceTotal);
+  $("#rtl-coverage").hidden = !partial;
+  if (partial) {
+    $("#rtl-coverage-text").textContent = coverage.serviceTotal != null
+      ? `Sorted from the ${num(coverage.cached)} cached of ${num(coverage.serviceTotal)} requests — sync to sort all of them.`
+      : `Sorted from the ${num(coverage.cached)} cached requests; BillerAPI could not be asked how many there are (${coverage.unknownReason || "no answer"}).`;
+  }
+  const of = partial ? " cached" : "";
+  $("#rtl-total").textContent = range(state.page, state.limit, state.items.length, state.total) + (state.total ? of : "");
   const last = lastPage();
   $("#page-first").disabled = $("#page-prev").disabled = state.page <= 1;
   $("#page-next").disabled = $("#page-last").disabled = state.page >= last;
@@ -127,7 +153,8 @@ function render() {
   }
 }
 
-const lastPage = () => Math.max(1, Math.ceil(state.total / state.limit));
+const lastPageOf = (total) => Math.max(1, Math.ceil(total / state.limit));
+const lastPage = () => lastPageOf(state.total);
 
 function goTo(page) {
   const target = Math.min(Math.max(1, page), lastPage());
@@ -151,6 +178,34 @@ function select(i) {
   rows[state.selected]?.scrollIntoView({ block: "nearest" });
 }
 
+// With the pane open, moving the selection moves the pane: the row's list
+// data at once, the record itself once the keys stop for a moment.
+const followSelection = debounce(() => {
+  const rtl = state.items[state.selected];
+  if (rtl && !$("#rtl-detail").hidden && state.shownId !== rtl.id) openDetail(rtl.id);
+}, 200);
+
+function move(by) {
+  select(state.selected + by);
+  const rtl = state.items[state.selected];
+  if (!rtl || $("#rtl-detail").hidden) return;
+  if (state.shownId !== rtl.id) renderDetail({ data: detailOf(rtl), source: "list" }, { loading: true });
+  followSelection();
+}
+
+/** What the list row knows of a record, shaped like `get_rtl`'s answer. */
+function detailOf(rtl) {
+  return { rtl, canCancel: false, canProceed: false, nextStatuses: [] };
+}
+
+/** Puts a freshly read record into its list row. */
+function patchRow(rtl) {
+  const i = state.items.findIndex((r) => r.id === rtl.id);
+  if (i < 0) return;
+  state.items[i] = { ...state.items[i], ...rtl };
+  render();
+}
+
 function filtersChanged() {
   state.page = 1;
   state.selected = -1;
@@ -160,21 +215,45 @@ function filtersChanged() {
 
 // ---- detail pane -------------------------------------------------------
 
-export async function openDetail(id) {
+/**
+ * Opens one record in the pane. At once: the row's list data (when the list
+ * has it), marked loading, every action disabled. Then the record as the
+ * service answers; only that enables the actions it allows.
+ */
+export async function openDetail(id, { cached = false } = {}) {
+  const seq = ++state.detailSeq;
   const pane = $("#rtl-detail");
   pane.hidden = false;
+  const known = state.items.find((r) => r.id === id) || (state.detail?.rtl.id === id ? state.detail.rtl : null);
+  state.shownId = id;
+  state.detail = null;
+  renderDetail({ data: detailOf(known || { id, status: null }), source: "list" }, { loading: true });
   try {
-    const res = await call("get_rtl", { id });
+    const res = await call("get_rtl", { id, cached });
+    if (seq !== state.detailSeq) return; // another record was asked for since
     state.detail = res.data;
+    const rtl = res.data.rtl;
+    if (rtl.status !== "IN_PROGRESS") state.proceeds.delete(rtl.id); // a spent or unused link session
     renderDetail(res);
+    patchRow(rtl);
   } catch (err) {
-    showError(err);
+    if (seq !== state.detailSeq) return;
+    renderDetail({ data: detailOf(known || { id, status: null }), source: "list" }, { error: err });
+    showError(err, { retry: () => openDetail(id), cached: () => openDetail(id, { cached: true }) });
   }
 }
 
 export function closeDetail() {
+  state.detailSeq++;
   $("#rtl-detail").hidden = true;
   state.detail = null;
+  state.shownId = null;
+}
+
+/** Reads the record on screen and the list again (R). */
+function refreshRecord() {
+  if (state.shownId) openDetail(state.shownId);
+  load();
 }
 
 function field(label, value, { mono = false, copy = false, node = null } = {}) {
@@ -184,9 +263,11 @@ function field(label, value, { mono = false, copy = false, node = null } = {}) {
   return [h("dt", {}, label), h("dd", {}, shown, copy && value ? copyButton(String(value)) : null)];
 }
 
-function renderDetail(res) {
+function renderDetail(res, { loading = false, error = null } = {}) {
   const { rtl, canCancel, canProceed, nextStatuses } = res.data;
-  const writeBlock = shell.writeBlock(res);
+  const unloaded = loading || error;
+  const writeBlock = unloaded ? (error ? "This record could not be read: nothing can be done to it" : "Loading this record…")
+    : shell.writeBlock(res) || (res.source === "cache" ? "This is the cached copy: reload it from the service first" : "");
   const pane = clear($("#rtl-detail"));
   const billerName = rtl.biller_id ? state.billers.get(rtl.biller_id) : null;
   const sessionUrl = rtl.session_url
@@ -202,9 +283,12 @@ function renderDetail(res) {
     h("div", { class: "detail-head" },
       h("h2", {}, "Request to link"), h("span", { class: "spacer" }),
       h("button", { class: "ghost", title: "Close (Esc)", testid: "detail-close", onclick: closeDetail }, "×")),
+    loading ? h("div", { class: "detail-loading", testid: "rtl-detail-loading", role: "status" }, "Loading the record… (shown: the list's data)") : null,
+    error ? h("div", { class: "banner error", testid: "rtl-detail-error", role: "alert" }, `Could not read this record: ${error.message}`) : null,
+    !unloaded ? freshness(res, "BillerAPI", refreshRecord, "rtl-freshness") : null,
     h("dl", { class: "fields" },
       field("ID", rtl.id, { mono: true, copy: true }),
-      field("Status", null, { node: badge(rtl.status, "rtl-status") }),
+      field("Status", null, { node: rtl.status ? badge(rtl.status, "rtl-status") : null }),
       field("Client user ID", rtl.client_user_id, { copy: true }),
       field("Biller", billerName ? `${billerName} (${rtl.biller_id})` : rtl.biller_id),
       field("Client ID", rtl.client_id, { mono: true }),
@@ -216,14 +300,14 @@ function renderDetail(res) {
     rtl.session_url ? h("div", {}, h("button", { class: "small", testid: "open-session-url", onclick: () => openExternal(rtl.session_url) }, "Open session in browser")) : null,
     h("div", { class: "section-title" }, "Metadata"),
     h("pre", { class: "json", testid: "rtl-metadata" }, rtl.metadata == null ? "none" : JSON.stringify(rtl.metadata, null, 2)),
-    proceedBox(rtl.id),
+    unloaded ? null : proceedBox(rtl.id),
     h("div", { class: "actions" },
       h("button", { class: "danger", testid: "rtl-cancel", disabled: !canCancel || !!writeBlock, title: writeBlock || (canCancel ? "Cancel this request" : `A ${rtl.status} request cannot be cancelled`), onclick: () => cancel(rtl) }, "Cancel request"),
       h("button", { testid: "rtl-proceed", disabled: !canProceed || !!writeBlock, title: writeBlock || (canProceed ? "Create a link token and session URL" : `A ${rtl.status} request cannot proceed`), onclick: () => proceed(rtl) }, "Proceed to link"),
       statusSelect, applyStatus,
     ),
-    cachedNote(res, "rtl-cached"),
   );
+  pane.setAttribute("aria-busy", loading ? "true" : "false");
 }
 
 function proceedBox(id) {
@@ -231,8 +315,9 @@ function proceedBox(id) {
   if (!p) return null;
   const left = h("span", { testid: "proceed-expires" }, `${dateTime(p.expires_at)} (${timeLeft(p.expires_at)} left)`);
   const timer = setInterval(() => {
-    if (!left.isConnected) return clearInterval(timer);
-    left.textContent = `${dateTime(p.expires_at)} (${timeLeft(p.expires_at)} left)`;
+    const remaining = timeLeft(p.expires_at);
+    if (!left.isConnected || remaining === "expired") clearInterval(timer);
+    left.textContent = remaining === "expired" ? `${dateTime(p.expires_at)} (expired)` : `${dateTime(p.expires_at)} (${remaining} left)`;
   }, 1000);
   return h("div", { class: "proceed-result", testid: "proceed-result" },
     h("div", { class: "section-title" }, "Link session"),
@@ -253,13 +338,31 @@ async function afterWrite(id, message) {
   await Promise.all([openDetail(id), load()]);
 }
 
+/**
+ * A write from a dialog. Whatever its outcome, the record and the list are
+ * read again, so a conflict (the record changed meanwhile) shows what the
+ * record is now and which actions it allows.
+ */
+function writing(id, send) {
+  return async () => {
+    try {
+      return await send();
+    } catch (err) {
+      openDetail(id);
+      load();
+      if (err.code === "conflict") throw { ...err, message: `${err.message} The record was read again: see its current state.` };
+      throw err;
+    }
+  };
+}
+
 async function cancel(rtl) {
   const reason = h("textarea", { testid: "cancel-reason", placeholder: "Optional: why is it cancelled?", maxlength: 500 });
   const done = await openDialog({
     title: "Cancel this request?",
     body: [h("p", {}, `${rtl.id} for ${rtl.client_user_id} will be cancelled. This cannot be undone.`), h("label", {}, "Reason", reason)],
     okLabel: "Cancel request", okClass: "danger", cancelLabel: "Keep it",
-    onOk: () => call("cancel_rtl", { id: rtl.id, reason: reason.value.trim() || null }),
+    onOk: writing(rtl.id, () => call("cancel_rtl", { id: rtl.id, reason: reason.value.trim() || null })),
   });
   if (done) afterWrite(rtl.id, `Cancelled ${rtl.id}`);
 }
@@ -270,7 +373,7 @@ async function changeStatus(rtl, status) {
     title: "Change status?",
     body: h("p", {}, `${rtl.id}: ${rtl.status} → ${status}`),
     okLabel: "Change status",
-    onOk: () => call("set_rtl_status", { id: rtl.id, status }),
+    onOk: writing(rtl.id, () => call("set_rtl_status", { id: rtl.id, status })),
   });
   if (done) afterWrite(rtl.id, `${rtl.id} is now ${status}`);
 }
@@ -280,7 +383,7 @@ async function proceed(rtl) {
     title: "Start a link session?",
     body: h("p", {}, `A link token valid for 30 minutes and a session URL will be created for ${rtl.id}, and the request moves to IN_PROGRESS.`),
     okLabel: "Proceed",
-    onOk: () => call("proceed_rtl", { id: rtl.id }),
+    onOk: writing(rtl.id, () => call("proceed_rtl", { id: rtl.id })),
   });
   if (result) {
     state.proceeds.set(rtl.id, result);
@@ -315,16 +418,33 @@ async function newRequest() {
   }
 }
 
-async function exportCsv() {
+/** "1 row", "2,000 rows". */
+const rows = (n) => `${num(n)} ${n === 1 ? "row" : "rows"}`;
+
+async function exportCsv({ partial = false } = {}) {
   try {
     // Linkdesk asks where to save (or uses its export folder); the window
-    // never names a file.
-    const done = await call("export_rtls_csv", { filter: filterArg(), sort: state.sort });
+    // never names a file. The whole filtered list, or knowingly part of it.
+    const done = await call("export_rtls_csv", { filter: filterArg(), sort: state.sort, partial });
     if (!done) { toast("Export cancelled"); return; }
-    toast(`Exported ${num(done.rows)} rows to ${done.path}`);
+    toast(done.partial
+      ? `Exported ${rows(done.rows)}${done.partialOf != null ? ` of ${num(done.partialOf)}` : ""} (partial: only what the local cache holds) to ${done.path}`
+      : `Exported ${rows(done.rows)} to ${done.path}`);
   } catch (err) {
+    if (err.code === "incomplete") { offerPartialExport(err); return; }
     showError(err);
   }
+}
+
+/** The cache does not hold the whole list: sync first, or export the cached part knowingly. */
+async function offerPartialExport(err) {
+  const syncFirst = h("button", { type: "button", testid: "export-sync-first", onclick: () => { $("#dialog").close(); $("#sync-start").click(); } }, "Sync all RTLs first");
+  const choice = await openDialog({
+    title: "The local cache does not hold the whole list",
+    body: [h("p", { testid: "export-incomplete" }, err.message), h("div", {}, syncFirst)],
+    okLabel: "Export the cached rows (partial)",
+  });
+  if (choice) exportCsv({ partial: true });
 }
 
 // ---- wiring --------------------------------------------------------------
@@ -360,7 +480,8 @@ export function init() {
   $("#page-next").addEventListener("click", () => goTo(state.page + 1));
   $("#page-last").addEventListener("click", () => goTo(lastPage()));
   $("#rtl-new").addEventListener("click", newRequest);
-  $("#export-csv").addEventListener("click", exportCsv);
+  $("#export-csv").addEventListener("click", () => exportCsv());
+  $("#rtl-coverage-sync").addEventListener("click", () => $("#sync-start").click());
   $("#rtl-empty-goto").querySelector("button").addEventListener("click", () => window.linkdeskGoto(state.filter.search || state.filter.clientUserId));
   sync.init(() => { loadBillers(); load(); });
   for (const th of document.querySelectorAll("#view-rtls th[data-sort]")) {
@@ -382,8 +503,9 @@ export function init() {
 export function onKey(e) {
   switch (e.key) {
     case "/": $("#f-search").focus(); $("#f-search").select(); return true;
-    case "j": case "ArrowDown": select(state.selected + 1); return true;
-    case "k": case "ArrowUp": select(state.selected - 1); return true;
+    case "j": case "ArrowDown": move(1); return true;
+    case "k": case "ArrowUp": move(-1); return true;
+    case "R": refreshRecord(); return true;
     case "Enter": if (state.selected >= 0) openDetail(state.items[state.selected].id); return true;
     case "Escape": if (!$("#rtl-detail").hidden) { closeDetail(); return true; } return false;
     case "[": goTo(state.page - 1); return true;
@@ -424,6 +546,6 @@ export async function refresh() {
   $("#rtl-new").title = block || "New request (N)";
   await loadBillers();
   await load();
-  if (state.detail) openDetail(state.detail.rtl.id);
+  if (state.shownId) openDetail(state.shownId);
 }
 

@@ -139,13 +139,33 @@ export const shell = {
     return "";
   },
 
+  /** The service answered with a failure: the top bar says so (not "Online", not "Offline"). */
+  setFailed(err) {
+    const conn = $("#conn-status");
+    if (err.code === "offline" || err.code === "timeout") {
+      conn.textContent = "Offline";
+    } else if (["server_error", "bad_response", "rate_limited"].includes(err.code)) {
+      conn.textContent = err.code === "rate_limited" ? "Rate limited" : "Service failing";
+    } else {
+      return;
+    }
+    conn.className = "conn offline";
+  },
+
   /** Shows where the last answer came from. */
   setSource(res) {
     const conn = $("#conn-status");
     const banner = $("#offline-banner");
     const was = this.offline;
     this.offline = !!res.offline;
-    if (res.offline) {
+    if (res.source === "cache" && res.reason && !res.offline) {
+      // The service failed and the person chose the cached copy.
+      conn.textContent = "Service failing";
+      conn.className = "conn offline";
+      const at = res.cachedAt ? ` fetched at ${clock(res.cachedAt)}` : "";
+      banner.textContent = `The service failed: showing the local cache${at}, as you asked. It may be out of date; Refresh asks the service again.`;
+      banner.hidden = false;
+    } else if (res.offline) {
       conn.textContent = this.workOffline ? "Working offline" : "Offline";
       conn.className = "conn offline";
       const at = res.cachedAt ? ` cached at ${clock(res.cachedAt)}` : " from the local cache";

@@ -27,10 +27,14 @@ function duration(secs) {
   return m ? `${m} min ${Math.round(secs % 60)} s` : `${Math.round(secs)} s`;
 }
 
+let waitTimer = null;
+
 function show(p) {
   $("#sync-panel").hidden = false;
   $("#sync-panel").classList.remove("failed");
   $("#sync-text").removeAttribute("role");
+  clearInterval(waitTimer);
+  if (p.waiting) { showWait(p.waiting); return; }
   const bar = $("#sync-progress");
   bar.max = Math.max(1, p.pagesTotal || 1);
   bar.value = p.pagesDone || 0;
@@ -40,6 +44,18 @@ function show(p) {
   const rate = p.ratePerMinute && p.pagesDone > 1 ? `${num(Math.round(p.ratePerMinute))} RTLs/min` : "";
   const eta = p.etaSeconds != null ? `about ${duration(p.etaSeconds)} left` : "";
   $("#sync-text").textContent = [PHASES[p.phase] || p.phase, pages, records, rate, eta].filter(Boolean).join(" · ");
+}
+
+/** "Waiting 53 s — BillerAPI asked Linkdesk to slow down (HTTP 429)", counting down; Cancel stays. */
+function showWait({ seconds, reason }) {
+  const until = Date.now() + seconds * 1000;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+    $("#sync-text").textContent = `Waiting ${duration(left)} before the next request — ${reason}`;
+    if (!left) clearInterval(waitTimer);
+  };
+  tick();
+  waitTimer = setInterval(tick, 1000);
 }
 
 function setRunning(running, resumable) {
@@ -56,6 +72,7 @@ export async function init(done) {
   await listen("sync-progress", (p) => { if (!here(p)) return; show(p); setRunning(true, false); });
   await listen("sync-finished", (outcome) => {
     if (!here(outcome)) { status(); return; }
+    clearInterval(waitTimer);
     setRunning(false, !outcome.complete);
     if (outcome.complete) $("#sync-progress").value = $("#sync-progress").max;
     // The outcome stays in the panel until the person closes it or syncs
@@ -90,6 +107,9 @@ export function environmentChanged() {
 
 async function start() {
   setRunning(true, false);
+  // The panel (and its Cancel) is there from the click, not from the first page.
+  $("#sync-panel").hidden = false;
+  $("#sync-text").textContent = "Starting…";
   try {
     await call("start_sync");
   } catch (err) {

@@ -5,33 +5,68 @@ import { call } from "./api.js";
 import { h, clear, $ } from "./dom.js";
 import { statusClass, clock } from "./format.js";
 
-let retryTimer = null;
+// One rate-limit countdown for the whole window: every view that hits the
+// limit while it runs joins it, and all of them are retried when it ends.
+const countdown = { timer: null, until: 0, retries: [] };
 
-/** Shows `{code, message}` in the error banner; a rate limit retries by itself. */
-export function showError(err, { retry } = {}) {
+/** Failures after which the window offers the cached copy. */
+const CACHE_OFFERED = ["server_error", "bad_response"];
+
+/**
+ * Shows `{code, message}` in the error banner until the person acts.
+ * `retry` adds a Retry button (a rate limit retries by itself after one
+ * countdown); `cached` adds "Show the cached copy" when the service failed.
+ */
+export function showError(err, { retry, cached } = {}) {
   const banner = $("#error-banner");
   const text = banner.querySelector(".banner-text");
-  clearTimeout(retryTimer);
-  let message = `${err.message}`;
+  const actions = clear(banner.querySelector(".banner-actions"));
+  const message = `${err.message}`;
   banner.dataset.code = err.code || "internal";
-  if (err.code === "rate_limited" && retry && err.retry_after_secs) {
-    let left = err.retry_after_secs;
+  banner.title = message;
+  if (err.code === "rate_limited" && err.retry_after_secs) {
+    const until = Date.now() + err.retry_after_secs * 1000;
+    countdown.until = Math.max(countdown.until, until);
+    if (retry) countdown.retries.push(retry);
     const tick = () => {
-      text.textContent = `${message} Retrying in ${left} s…`;
-      if (left-- <= 0) { hideError(); retry(); return; }
-      retryTimer = setTimeout(tick, 1000);
+      const left = Math.max(0, Math.ceil((countdown.until - Date.now()) / 1000));
+      text.textContent = countdown.retries.length
+        ? `${message} Retrying in ${left} s…`
+        : `${message} Try again in ${left} s.`;
+      if (left > 0) return;
+      clearInterval(countdown.timer);
+      countdown.timer = null;
+      const retries = countdown.retries.splice(0);
+      countdown.until = 0;
+      if (retries.length) { hideError(); retries.forEach((r) => r()); }
     };
+    if (!countdown.timer) countdown.timer = setInterval(tick, 1000);
     tick();
   } else {
+    if (countdown.timer && err.code !== "rate_limited") stopCountdown();
     text.textContent = message;
+    if (retry) actions.append(h("button", { class: "small", testid: "error-retry", onclick: () => { hideError(); retry(); } }, "Retry"));
+    if (cached && CACHE_OFFERED.includes(err.code)) {
+      actions.append(h("button", { class: "small", testid: "error-show-cached", onclick: () => { hideError(); cached(); } }, "Show the cached copy"));
+    }
   }
   banner.hidden = false;
 }
 
+function stopCountdown() {
+  clearInterval(countdown.timer);
+  countdown.timer = null;
+  countdown.until = 0;
+  countdown.retries = [];
+}
+
+/** Hides the banner. A running rate-limit countdown keeps its retries. */
 export function hideError() {
-  clearTimeout(retryTimer);
   $("#error-banner").hidden = true;
 }
+
+/** True while a rate-limit countdown runs (its retries are queued). */
+export const rateLimited = () => countdown.timer !== null;
 
 export function toast(message, kind = "") {
   const el = h("div", { class: `toast ${kind}`, testid: "toast" }, message);
@@ -77,7 +112,8 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
         const value = onOk ? await onOk() : true;
         if (value !== undefined) finish(value);
       } catch (err) {
-        error.textContent = err.message || String(err);
+        const wait = err.code === "rate_limited" && err.retry_after_secs ? ` Try again in ${err.retry_after_secs} s.` : "";
+        error.textContent = `${err.message || String(err)}${wait}`;
       } finally {
         ok.disabled = false;
       }
@@ -119,6 +155,43 @@ function trapFocus(dialog, e) {
 
 export function confirmDialog(title, message, okLabel = "Confirm", okClass = "primary") {
   return openDialog({ title, body: h("p", {}, message), okLabel, okClass });
+}
+
+/**
+ * "Updated 12 s ago · BillerAPI" (or "From the local cache, fetched at
+ * 14:02") with a Refresh button (R) at the top of a record: how old what is
+ * on screen is. The age is kept current by one slow ticker that stops when
+ * no record is on screen.
+ */
+export function freshness(res, service, onRefresh, testid = "freshness") {
+  const at = res.source === "cache" ? Date.parse(res.cachedAt || "") : Date.now();
+  const label = h("span", { class: "freshness-text", testid: `${testid}-text`, dataset: { at: String(at), source: res.source, service } });
+  ageText(label);
+  const button = h("button", { class: "ghost small", testid: `${testid}-refresh`, title: "Read it again from the service (R)", onclick: onRefresh }, "Refresh");
+  const el = h("div", { class: "freshness", testid }, label, button);
+  startAgeTicker();
+  return el;
+}
+
+function ageText(label) {
+  const at = Number(label.dataset.at);
+  if (label.dataset.source === "cache") {
+    label.textContent = Number.isFinite(at) ? `From the local cache, fetched at ${clock(new Date(at).toISOString())}` : "From the local cache";
+    return;
+  }
+  const secs = Math.max(0, Math.round((Date.now() - at) / 1000));
+  const age = secs < 5 ? "just now" : secs < 60 ? `${secs} s ago` : `${Math.floor(secs / 60)} min ago`;
+  label.textContent = `Updated ${age} · ${label.dataset.service}`;
+}
+
+let ageTicker = null;
+function startAgeTicker() {
+  if (ageTicker) return;
+  ageTicker = setInterval(() => {
+    const labels = document.querySelectorAll(".freshness-text");
+    if (!labels.length) { clearInterval(ageTicker); ageTicker = null; return; }
+    labels.forEach(ageText);
+  }, 5000);
 }
 
 /** "From the local cache, fetched at 14:02." under a record answered offline. */
