@@ -106,6 +106,20 @@ async fn rtl_page(url: &str, page: u32) -> Value {
         .unwrap()
 }
 
+/// Takes the focus off whatever has it, as a click on empty space would.
+async fn blur(app: &App) {
+    app.js(
+        "document.activeElement && document.activeElement.blur();",
+        vec![],
+    )
+    .await;
+}
+
+/// True when the focused control shows a focus ring of 2 px or more.
+async fn focus_ring(app: &App) -> bool {
+    js_bool(app, "const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;").await
+}
+
 /// Inputs, selects and text areas on screen that have no accessible name.
 const UNLABELLED: &str = r#"return [...document.querySelectorAll('input, select, textarea')]
   .filter(el => el.offsetParent !== null)
@@ -296,11 +310,7 @@ async fn go_to_id_keyboard_flows_and_inputs() {
 
     // Enter on a focused button presses it; the list's keys do not take it.
     app.click_on(&tid("detail-close")).await;
-    app.js(
-        "document.activeElement && document.activeElement.blur();",
-        vec![],
-    )
-    .await;
+    blur(&app).await;
     app.key("j").await;
     app.js(
         "document.querySelector('[data-testid=page-next]').focus();",
@@ -332,11 +342,7 @@ async fn go_to_id_keyboard_flows_and_inputs() {
     assert_eq!(heads, json!(true));
 
     // With a transaction ID on the clipboard: refund 12.34 by keyboard.
-    app.js(
-        "document.activeElement && document.activeElement.blur();",
-        vec![],
-    )
-    .await;
+    blur(&app).await;
     refund_by_keyboard(&app, &txn).await;
     app.screenshot("window-03-refund-result").await;
     app.click_on(&tid("confirm-cancel")).await;
@@ -388,35 +394,25 @@ async fn go_to_id_keyboard_flows_and_inputs() {
         app.js("const d = document.querySelector('#dialog'); return document.getElementById(d.getAttribute('aria-labelledby')).textContent.length > 0;", vec![]).await,
         json!(true)
     );
-    for _ in 0..8 {
-        app.key(TAB).await;
-        assert_eq!(
-            app.js(
-                "return document.querySelector('#dialog').contains(document.activeElement);",
-                vec![]
-            )
-            .await,
-            json!(true),
-            "Tab left the dialog"
-        );
-    }
-    for _ in 0..8 {
-        app.chord(SHIFT, TAB).await;
-        assert_eq!(
-            app.js(
-                "return document.querySelector('#dialog').contains(document.activeElement);",
-                vec![]
-            )
-            .await,
-            json!(true),
-            "Shift+Tab left the dialog"
-        );
+    for shift in [false, true] {
+        for _ in 0..8 {
+            if shift {
+                app.chord(SHIFT, TAB).await;
+            } else {
+                app.key(TAB).await;
+            }
+            assert!(
+                js_bool(
+                    &app,
+                    "return document.querySelector('#dialog').contains(document.activeElement);"
+                )
+                .await,
+                "Tab left the dialog"
+            );
+        }
     }
     // A control reached by Tab shows a focus ring.
-    let ring = app
-        .js("const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;", vec![])
-        .await;
-    assert_eq!(ring, json!(true), "no visible focus ring");
+    assert!(focus_ring(&app).await, "no visible focus ring");
     app.click_on(&tid("confirm-cancel")).await;
 
     // The confirmation threshold takes "$1,000.00" too.
@@ -446,11 +442,7 @@ async fn go_to_id_keyboard_flows_and_inputs() {
 
     // Single-letter shortcuts can be turned off, and on again.
     app.click_on(&tid("letter-shortcuts")).await;
-    app.js(
-        "document.activeElement && document.activeElement.blur();",
-        vec![],
-    )
-    .await;
+    blur(&app).await;
     app.key("g").await;
     app.key("r").await;
     app.wait(&tid("view-settings")).await;
@@ -464,11 +456,7 @@ async fn go_to_id_keyboard_flows_and_inputs() {
         "g r still switched views with letters turned off"
     );
     app.click_on(&tid("letter-shortcuts")).await;
-    app.js(
-        "document.activeElement && document.activeElement.blur();",
-        vec![],
-    )
-    .await;
+    blur(&app).await;
     app.key("g").await;
     app.key("r").await;
     app.wait(&tid("view-rtls")).await;
@@ -617,11 +605,7 @@ async fn errors_stay_environments_follow_and_offline_writes() {
     app.click_on(&tid("audit-clear")).await;
 
     // Item 14: the shortcut list has one button, "Close".
-    app.js(
-        "document.activeElement && document.activeElement.blur();",
-        vec![],
-    )
-    .await;
+    blur(&app).await;
     app.key("?").await;
     app.wait(&tid("shortcuts")).await;
     assert!(app.find_all(&tid("confirm-cancel")).await.is_empty());
@@ -949,12 +933,8 @@ async fn layout_round(app: &App, theme: &str, txn: &str) {
         low_contrast(app).await
     );
     app.key(TAB).await;
-    let ring = app
-        .js("const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;", vec![])
-        .await;
-    assert_eq!(
-        ring,
-        json!(true),
+    assert!(
+        focus_ring(app).await,
         "no visible focus ring in the {theme} theme"
     );
     app.screenshot(&format!("window-{theme}-1440x900-dialog"))
