@@ -182,7 +182,12 @@ export function letterShortcuts() {
 }
 
 export function init() {
-  $("#env-add").addEventListener("click", () => editEnv(null));
+  // Disabled in the page until here: a click before the window is ready is
+  // never lost without a word.
+  const add = $("#env-add");
+  add.addEventListener("click", () => editEnv(null));
+  add.disabled = false;
+  add.removeAttribute("title");
   const letters = $("#letter-shortcuts");
   letters.checked = letterShortcuts();
   letters.addEventListener("change", () => {
