@@ -720,6 +720,23 @@ async fn errors_stay_environments_follow_and_offline_writes() {
     app.wait_js("pending rows", "(() => { const b = [...document.querySelectorAll('[data-testid=rtl-row] [data-testid=rtl-status]')]; return b.length > 0 && b.every(x => x.textContent === 'PENDING'); })()").await;
     let row = app.wait(&tid("rtl-row")).await;
     app.click(&row).await;
+    // Item 14: a link session's URL that no browser can open is copied,
+    // and said so in words, never as the launcher's raw error.
+    app.wait_js("the proceed button", "(() => { const b = document.querySelector('[data-testid=rtl-proceed]'); return b && !b.disabled; })()").await;
+    app.click_on(&tid("rtl-proceed")).await;
+    app.click_on(&tid("confirm-ok")).await;
+    app.click_on(&tid("open-session-url")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    if js_bool(
+        &app,
+        "return !document.querySelector('[data-testid=error-banner]').hidden;",
+    )
+    .await
+    {
+        let said = text_of(&app, "error-text").await;
+        assert!(said.contains("copied to the clipboard"), "{said}");
+        app.click_on(&tid("error-dismiss")).await;
+    }
     app.wait_js("the cancel button", "(() => { const b = document.querySelector('[data-testid=rtl-cancel]'); return b && !b.disabled; })()").await;
     sandbox.stop().await;
     app.click_on(&tid("rtl-cancel")).await;
