@@ -308,6 +308,25 @@ async fn go_to_id_keyboard_flows_and_inputs() {
     app.wait_until(&tid("rtl-total"), |t| t.starts_with("1–20"))
         .await;
 
+    // A biller's ID lists its requests.
+    app.chord(CTRL, "k").await;
+    let input = app.wait(&tid("goto-input")).await;
+    app.type_into(&input, "energie_nordique").await;
+    app.wait_js(
+        "the biller option",
+        "(() => { const o = document.querySelector('[data-testid=goto-result]'); return o && o.dataset.kind === 'biller'; })()",
+    )
+    .await;
+    app.key(ENTER).await;
+    app.wait_js(
+        "the biller's requests",
+        "(() => { const r = [...document.querySelectorAll('[data-testid=rtl-row]')]; return document.querySelector('[data-testid=filter-biller-id]').value === 'energie_nordique' && r.length > 0 && r.every(x => x.children[2].textContent.startsWith('Énergie')); })()",
+    )
+    .await;
+    app.click_on(&tid("filter-clear")).await;
+    app.wait_until(&tid("rtl-total"), |t| t.starts_with("1–20"))
+        .await;
+
     // Enter on a focused button presses it; the list's keys do not take it.
     app.click_on(&tid("detail-close")).await;
     blur(&app).await;

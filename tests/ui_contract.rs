@@ -43,7 +43,7 @@ const UI_OWN: &[&str] = &[
     "openRecord",
     "onChange",
     "linkdeskShow",
-    "linkdeskShowUser",
+    "linkdeskShowRtls",
     "linkdeskGoto",
     "letterShortcuts",
     "formError",

@@ -14,6 +14,7 @@ let asked = ""; // the query `results` answer
 let searching = null; // the search under way, if any
 let timer = null;
 let problem = null; // what the last look-up at the service said
+let busy = false; // a look-up at the service is under way
 
 /** The options for what was typed: cached records, then what else can be done with it. */
 function options(answer, query) {
@@ -45,7 +46,11 @@ function render() {
     }, h("span", { class: "kind-tag" }, r.kind === "lookup" ? "look up" : r.kind === "user" ? "user ID" : r.kind),
     h("span", { class: "mono goto-id", title: r.id }, r.id), h("span", { class: "label" }, r.label)));
   });
-  if (problem) list.append(h("li", { class: "empty-row problem", testid: "goto-problem", role: "alert" }, problem));
+  if (problem) {
+    list.append(busy
+      ? h("li", { class: "empty-row", testid: "goto-busy", role: "status" }, problem)
+      : h("li", { class: "empty-row problem", testid: "goto-problem", role: "alert" }, problem));
+  }
 }
 
 function search() {
@@ -87,17 +92,24 @@ export function close() {
 
 async function choose(option) {
   if (!option) return;
+  if (option.action === "user" || option.kind === "biller") {
+    close();
+    window.linkdeskShowRtls(option.kind === "biller" ? { billerId: option.id } : { clientUserId: option.id });
+    return;
+  }
   if (option.action === "open") { close(); window.linkdeskShow(VIEW_OF[option.kind], option.id); return; }
-  if (option.action === "user") { close(); window.linkdeskShowUser(option.id); return; }
   // Not cached: ask the service; the palette stays open until it answers.
   problem = `Looking up ${option.id}…`;
+  busy = true;
   render();
   try {
     const found = await call("locate_id", { id: option.id });
+    busy = false;
     problem = null;
     close();
     window.linkdeskShow(VIEW_OF[found.kind], found.id);
   } catch (err) {
+    busy = false;
     problem = err.message;
     render();
   }

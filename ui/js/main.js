@@ -44,10 +44,10 @@ document.addEventListener("linkdesk-writable", () => {
   }
 });
 
-/** Lists the requests to link of one client user ID (from "Go to ID"). */
-window.linkdeskShowUser = (clientUserId) => {
+/** Lists the requests to link of one client user ID or biller (from "Go to ID"). */
+window.linkdeskShowRtls = (filter) => {
   show("rtls");
-  rtl.showUser(clientUserId);
+  rtl.showOnly(filter);
 };
 
 /** True when Enter or Space belongs to the focused control (a button, a link, a row's own handler). */

@@ -517,11 +517,15 @@ export function onKey(e) {
 
 let shownEnv = null;
 
-/** Lists every RTL of one client user ID (from "Go to ID"): that filter alone. */
-export function showUser(clientUserId) {
-  state.filter = { search: "", status: "", clientUserId, billerId: "" };
-  $("#f-search").value = $("#f-status").value = $("#f-biller").value = "";
+/**
+ * Lists the RTLs of one client user ID or one biller (from "Go to ID"): that
+ * filter alone.
+ */
+export function showOnly({ clientUserId = "", billerId = "" }) {
+  state.filter = { search: "", status: "", clientUserId, billerId };
+  $("#f-search").value = $("#f-status").value = "";
   $("#f-client-user-id").value = clientUserId;
+  $("#f-biller").value = billerId;
   filtersChanged();
 }
 
