@@ -6,7 +6,7 @@ use std::path::Path;
 
 use linkdesk::biller::{Biller, RequestToLink, RtlFilter, RtlPage, RtlStatus};
 use linkdesk::cache::schema::{migrate_to, LATEST_VERSION};
-use linkdesk::cache::{Cache, CacheError, RecordKind, RtlSort, RtlSortColumn};
+use linkdesk::cache::{collation_key, Cache, CacheError, RecordKind, RtlSort, RtlSortColumn};
 use serde_json::json;
 
 mod files;

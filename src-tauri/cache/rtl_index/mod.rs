@@ -21,7 +21,8 @@ mod sorting;
 use super::{RtlSort, RtlSortColumn};
 use crate::biller::RequestToLink;
 use matcher::Matcher;
-use sorting::{collation_key, merge, ranks, sort_by_bytes};
+pub use sorting::collation_key;
+use sorting::{merge, ranks, sort_by_bytes};
 
 /// The fields of an RTL the index holds, borrowed from wherever they are.
 pub(crate) struct IndexRow<'a> {
@@ -443,10 +444,7 @@ impl RtlIndex {
                 // By the name the user sees; a biller not in the cache by its ID.
                 let rank = ranks(&self.billers.values, |id: &Option<String>| {
                     id.as_ref().map(|id| {
-                        biller_names
-                            .get(id)
-                            .map(|n| collation_key(n))
-                            .unwrap_or_else(|| id.clone())
+                        collation_key(biller_names.get(id).map_or(id.as_str(), String::as_str))
                     })
                 });
                 ranked(all, &|s| i64::from(rank[self.biller[s as usize] as usize]))

@@ -6,7 +6,7 @@ use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 /// The key a name sorts by, as a person reads it: without accents and case
 /// ("Énergie" with "energie", before "Test"; "alice" with "Alice").
-pub(super) fn collation_key(text: &str) -> String {
+pub fn collation_key(text: &str) -> String {
     text.nfd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
