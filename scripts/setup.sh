@@ -7,6 +7,7 @@ PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev librsvg2-dev
   libayatana-appindicator3-dev webkit2gtk-driver xvfb xauth dbus-x11
   gnome-keyring libsecret-tools imagemagick curl
+  postgresql
 )
 
 missing=()

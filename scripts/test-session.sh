@@ -19,12 +19,20 @@ done
 display=":$((100 + RANDOM % 100))"
 Xvfb "$display" -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
+# A throw-away PostgreSQL cluster for the team store tests, on a free
+# loopback port, removed with everything else (see scripts/team-pg.sh).
+pgdir="$(mktemp -d /tmp/linkdesk-pg.XXXXXX)"
+chmod 755 "$pgdir"
 cleanup() {
+  bash scripts/team-pg.sh remove "$pgdir/cluster" 2>/dev/null || true
+  rm -rf "$pgdir"
   kill "$xvfb" 2>/dev/null || true
   kill "$keyring" 2>/dev/null || true
   rm -rf "$HOME"
 }
 trap cleanup EXIT
+pgenv="$(bash scripts/team-pg.sh start "$pgdir/cluster")"
+eval "$pgenv"
 export DISPLAY="$display"
 export LINKDESK_E2E=required
 

@@ -36,6 +36,8 @@ pub struct App {
     /// What the start-up look at refunds left open found (once it is done),
     /// for the window to show whenever it asks.
     pub startup_refunds: std::sync::Mutex<Option<Vec<crate::journal::RefundRow>>>,
+    /// Team mode: the team store of each environment kind (none: a single seat).
+    pub team: crate::team::TeamSettings,
 }
 
 impl App {
@@ -58,6 +60,8 @@ impl App {
         }
         let (envs, notice) = EnvStore::load(&data_dir);
         startup_notices.extend(notice);
+        let (team, notice) = crate::team::TeamSettings::load(&data_dir);
+        startup_notices.extend(notice);
         let http = crate::http::build_client();
         let session = builtin_session(&http, &builtin);
         let app = Self {
@@ -73,7 +77,9 @@ impl App {
             _embedded: embedded,
             sync: std::sync::Mutex::new(None),
             startup_refunds: std::sync::Mutex::new(None),
+            team,
         };
+        app.refresh_team_route();
         // Come back to the environment used last; it opens locked if production.
         if let Some(id) = app.envs.active() {
             if let Err(e) = app.switch(&id) {
@@ -120,12 +126,37 @@ impl App {
             .collect()
     }
 
+    /// Tells the journal which environments' audit entries are queued for
+    /// a team store (their kind has one); called whenever the environments
+    /// or the team stores change.
+    pub fn refresh_team_route(&self) {
+        let kinds: std::collections::HashMap<String, String> = self
+            .environments()
+            .into_iter()
+            .filter_map(|env| {
+                let kind = kind_name(env.kind);
+                self.team.store(kind).map(|_| (env.id, kind.to_string()))
+            })
+            .collect();
+        let route: Option<crate::journal::TeamRoute> = (!kinds.is_empty())
+            .then(|| Arc::new(move |id: &str| kinds.get(id).cloned()) as crate::journal::TeamRoute);
+        self.journal.set_team_route(route);
+    }
+
     pub fn work_offline(&self) -> bool {
         self.work_offline.load(Ordering::Relaxed)
     }
 
     pub fn set_work_offline(&self, on: bool) {
         self.work_offline.store(on, Ordering::Relaxed);
+    }
+}
+
+/// An environment kind as the team store names it.
+pub fn kind_name(kind: EnvKind) -> &'static str {
+    match kind {
+        EnvKind::Sandbox => "sandbox",
+        EnvKind::Production => "production",
     }
 }
 

@@ -18,6 +18,10 @@ pub mod action {
     pub const REFUND: &str = "refund";
     pub const REFUND_RESOLVE: &str = "refund.resolve";
     pub const REFUND_ELSEWHERE: &str = "refund.elsewhere_amount";
+    pub const REFUND_APPROVAL_REQUEST: &str = "refund.approval_request";
+    pub const REFUND_APPROVE: &str = "refund.approve";
+    pub const REFUND_REJECTED: &str = "refund.reject";
+    pub const TEAM_STORE_SAVE: &str = "setting.team_store";
     pub const WEBHOOK_SUBSCRIBE: &str = "webhook.subscribe";
     pub const WEBHOOK_UNSUBSCRIBE: &str = "webhook.unsubscribe";
     pub const ENVIRONMENT_SAVE: &str = "environment.save";

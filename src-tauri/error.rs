@@ -40,6 +40,12 @@ pub enum ErrorCode {
     JournalInUse,
     /// No web browser could be opened for a link (none is set up).
     NoBrowser,
+    /// Team mode is configured but its PostgreSQL store cannot be reached or
+    /// used right now: refunds are refused (no claim can be made).
+    TeamUnavailable,
+    /// The team store refused the refund's claim: another agent holds this
+    /// refund number of the payment, or the claims would exceed what was paid.
+    ClaimRefused,
     /// The local cache does not hold the whole list asked for (an export):
     /// nothing was written; sync first, or ask for the cached part knowingly.
     Incomplete,
@@ -68,6 +74,8 @@ impl ErrorCode {
             ErrorCode::OfflineWrite => "offline_write",
             ErrorCode::JournalInUse => "journal_in_use",
             ErrorCode::NoBrowser => "no_browser",
+            ErrorCode::TeamUnavailable => "team_unavailable",
+            ErrorCode::ClaimRefused => "claim_refused",
             ErrorCode::Incomplete => "incomplete",
             ErrorCode::Internal => "internal",
         }

@@ -20,6 +20,7 @@ pub const RTLS_STEM: &str = "linkdesk-rtls";
 /// A knowingly partial RTL export: the cache did not hold the whole list.
 pub const RTLS_PARTIAL_STEM: &str = "linkdesk-rtls-partial";
 pub const AUDIT_STEM: &str = "linkdesk-audit";
+pub const TEAM_AUDIT_STEM: &str = "linkdesk-team-audit";
 
 /// How many numbered names are tried before giving up.
 const MAX_SUFFIX: u32 = 10_000;

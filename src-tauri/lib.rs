@@ -24,6 +24,7 @@ pub mod settings;
 pub mod sqlite;
 mod startup;
 pub mod sync;
+pub mod team;
 
 use tauri::Manager;
 
@@ -48,6 +49,7 @@ pub fn run() {
             startup::open_window(tauri_app.handle(), &app.data_dir)?;
             tauri_app.manage(app);
             startup::spawn_refund_resolver(tauri_app.handle().clone());
+            startup::spawn_team_worker(tauri_app.handle().clone());
             startup::relock_on_screen_lock(tauri_app.handle().clone());
             Ok(())
         })
@@ -116,6 +118,13 @@ pub fn run() {
             commands::money::audit_page,
             commands::money::audit_facets,
             commands::money::audit_export,
+            commands::team::team_status,
+            commands::team::save_team_store,
+            commands::team::test_team_store,
+            commands::team::approval_list,
+            commands::team::approval_decide,
+            commands::team::team_audit_page,
+            commands::team::team_audit_export,
         ])
         .run(tauri::generate_context!())
         .expect("Linkdesk could not start its window");

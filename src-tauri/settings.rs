@@ -257,6 +257,7 @@ fn save_environment(
         }
     }
     let env = app.envs.upsert(env, &[builtin_name.as_str()])?;
+    app.refresh_team_route();
     if let Some(secret) = &biller_secret {
         secrets::set(
             &secrets::account(&env.id, SecretSlot::BillerClientSecret),
@@ -360,6 +361,7 @@ fn delete_environment(app: &App, id: &str) -> AppResult<()> {
     }
     let was_active = app.session().env.id == id;
     app.envs.delete(id)?;
+    app.refresh_team_route();
     if was_active {
         app.switch(EMBEDDED_ENV_ID)?;
     }

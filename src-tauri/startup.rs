@@ -110,6 +110,28 @@ pub fn spawn_refund_resolver(handle: AppHandle) {
     });
 }
 
+/// Team mode's background work, every few seconds while team mode is on:
+/// the top bar's state, the outbox's delivery, approved refunds sent. Tells
+/// the window when something changed.
+pub fn spawn_team_worker(handle: AppHandle) {
+    use tauri::Emitter;
+    tauri::async_runtime::spawn(async move {
+        let mut last = None;
+        loop {
+            let app = handle.state::<App>();
+            if app.team.configured() {
+                crate::team::desk::work_once(&app).await;
+                let now = crate::team::desk::statuses(&app);
+                if last.as_ref() != Some(&now) {
+                    let _ = handle.emit("team-status", &now);
+                    last = Some(now);
+                }
+            }
+            tokio::time::sleep(crate::team::desk::PERIOD).await;
+        }
+    });
+}
+
 /// Locking the screen locks production writes again, and tells the window.
 pub fn relock_on_screen_lock(handle: AppHandle) {
     use tauri::Emitter;

@@ -6,6 +6,7 @@ pub mod rtl;
 pub mod settings;
 pub mod sync;
 pub mod system;
+pub mod team;
 
 use tauri::{AppHandle, Manager};
 

@@ -107,26 +107,34 @@ struct Bound {
 const WHERE: &str = "(?1 IS NULL OR action = ?1) AND (?2 IS NULL OR env_id = ?2)
     AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)";
 
+/// A filter's text value: None when absent or blank.
+pub(crate) fn filter_text(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A filter's RFC 3339 instant (`name` says which, for the error).
+pub(crate) fn filter_instant(
+    v: &Option<String>,
+    name: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+    match filter_text(v) {
+        None => Ok(None),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(&s)
+            .map(|d| Some(d.with_timezone(&chrono::Utc)))
+            .map_err(|_| AppError::invalid(format!("\"{s}\" is not a valid {name} date"))),
+    }
+}
+
 fn bind(filter: &AuditFilter) -> Result<Bound, AppError> {
-    let text = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let instant = |v: &Option<String>, name: &str| -> Result<Option<String>, AppError> {
-        match text(v) {
-            None => Ok(None),
-            Some(s) => chrono::DateTime::parse_from_rfc3339(&s)
-                .map(|d| {
-                    Some(
-                        d.with_timezone(&chrono::Utc)
-                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    )
-                })
-                .map_err(|_| AppError::invalid(format!("\"{s}\" is not a valid {name} date"))),
-        }
-    };
+    let text = filter_text;
+    let instant =
+        |v: &Option<String>, name: &str| -> Result<Option<String>, AppError> {
+            Ok(filter_instant(v, name)?
+                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
+        };
     Ok(Bound {
         action: text(&filter.action),
         env_id: text(&filter.env_id),
@@ -162,12 +170,16 @@ impl Journal {
                 ("error", None, Some(code.clone()), Some(message.clone()))
             }
         };
-        self.conn()?.execute(
+        let at = now();
+        let team = self.team_kind_of(&entry.env_id);
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        tx.execute(
             "INSERT INTO audit_log (at, env_id, env_name, action, target, fields, outcome, detail,
                  error_code, error_message)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
-                now(),
+                at,
                 entry.env_id,
                 entry.env_name,
                 entry.action,
@@ -179,6 +191,22 @@ impl Journal {
                 message
             ],
         )?;
+        if let Some(kind) = team {
+            let body = serde_json::json!({
+                "at": at,
+                "envId": entry.env_id,
+                "envName": entry.env_name,
+                "action": entry.action,
+                "target": entry.target,
+                "fields": entry.fields,
+                "outcome": outcome,
+                "detail": detail,
+                "errorCode": code,
+                "errorMessage": message,
+            });
+            super::outbox::push(&tx, &kind, "audit", &body)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! the app still starts and refunds are refused with the reason.
 
 mod audit;
+mod outbox;
 mod prefs;
 mod refund_cap;
 mod refund_row;
@@ -22,7 +23,9 @@ use rusqlite::Connection;
 
 use crate::error::{AppError, ErrorCode};
 
+pub(crate) use audit::{filter_instant, filter_text};
 pub use audit::{AuditEntry, AuditFacets, AuditFilter, AuditPage, AuditRow, Outcome};
+pub use outbox::{OutboxItem, TeamRoute};
 pub use prefs::DEFAULT_THRESHOLD_CENTS;
 pub use refund_row::{Draft, Drafted, RefundRow, RefundState, Refunded, Sending, Settled};
 pub use refunds::{target_mismatch, Target};
@@ -79,6 +82,12 @@ struct Inner {
     /// Request keys being sent by this process right now: a retry or the
     /// start-up resolver never sends a key that another task is sending.
     in_flight: Mutex<HashSet<String>>,
+    /// Team mode: which team store an environment's audit entries are
+    /// queued for (see `outbox`).
+    team_route: Mutex<Option<TeamRoute>>,
+    /// Held while the team outbox is being delivered: one delivery at a
+    /// time, so rows reach the team store in order.
+    delivering: tokio::sync::Mutex<()>,
 }
 
 /// Releases a request key claimed with `Journal::claim` when dropped.
@@ -120,6 +129,8 @@ impl Journal {
                 conn: conn.map(Mutex::new),
                 sender_lock,
                 in_flight: Mutex::new(HashSet::new()),
+                team_route: Mutex::new(None),
+                delivering: tokio::sync::Mutex::new(()),
             }),
         };
         (journal, notice)

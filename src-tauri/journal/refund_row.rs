@@ -28,6 +28,12 @@ pub enum RefundState {
     Unresolved,
     /// The dialog was closed without sending.
     Discarded,
+    /// Team mode: above the team threshold, requested for a second agent's
+    /// approval; nothing sent yet. Counts against the payment meanwhile.
+    AwaitingApproval,
+    /// Team mode: another agent rejected it (the reason is in
+    /// `error_message`); nothing was sent.
+    Rejected,
     /// A payment status Link Money's documents do not list, as it came.
     Other(String),
 }
@@ -45,6 +51,8 @@ impl RefundState {
             RefundState::FailedNotSent => "FAILED_NOT_SENT",
             RefundState::Unresolved => "UNRESOLVED",
             RefundState::Discarded => "DISCARDED",
+            RefundState::AwaitingApproval => "AWAITING_APPROVAL",
+            RefundState::Rejected => "REJECTED",
             RefundState::Other(s) => s,
         }
     }
@@ -62,6 +70,8 @@ impl RefundState {
             "FAILED_NOT_SENT" => RefundState::FailedNotSent,
             "UNRESOLVED" => RefundState::Unresolved,
             "DISCARDED" => RefundState::Discarded,
+            "AWAITING_APPROVAL" => RefundState::AwaitingApproval,
+            "REJECTED" => RefundState::Rejected,
             other => RefundState::Other(other.to_string()),
         }
     }
@@ -93,6 +103,8 @@ impl RefundState {
             RefundState::FailedNotSent => "Failed, not sent",
             RefundState::MadeElsewhere => "Not sent — made elsewhere",
             RefundState::Discarded => "Discarded",
+            RefundState::AwaitingApproval => "Waiting for approval",
+            RefundState::Rejected => "Rejected — not sent",
             RefundState::Other(s) => match s.as_str() {
                 "SUCCEEDED" => "Sent — settled",
                 "CANCELED" | "CANCELLED" => "Cancelled — nothing refunded",
@@ -113,7 +125,7 @@ impl Serialize for RefundState {
 /// what the customer has paid. Every other state counts, including the ones
 /// whose outcome is unknown.
 pub(super) const NOT_COUNTED: &str =
-    "('DRAFT', 'DISCARDED', 'FAILED_NOT_SENT', 'TERMINAL_FAILED', 'MADE_ELSEWHERE', 'CANCELED', 'CANCELLED')";
+    "('DRAFT', 'DISCARDED', 'FAILED_NOT_SENT', 'TERMINAL_FAILED', 'MADE_ELSEWHERE', 'CANCELED', 'CANCELLED', 'REJECTED')";
 pub(super) const OPEN_STATES: &str = "('SENDING', 'UNRESOLVED')";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

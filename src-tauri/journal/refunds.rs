@@ -32,6 +32,17 @@ impl Journal {
     /// holds it but a discarded draft, which is then replaced: nothing was
     /// ever sent with its key.
     pub fn insert_draft(&self, d: &Draft) -> Result<Drafted, JournalError> {
+        self.insert_draft_after(d, &[])
+    }
+
+    /// `insert_draft`, skipping also the numbers in `taken_elsewhere` (team
+    /// mode: the numbers of the payment the team store says are claimed or
+    /// requested by any agent).
+    pub fn insert_draft_after(
+        &self,
+        d: &Draft,
+        taken_elsewhere: &[u32],
+    ) -> Result<Drafted, JournalError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let taken: Vec<u32> = tx
@@ -42,7 +53,9 @@ impl Journal {
             )?
             .query_map(params![d.transaction_id, d.merchant_id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let number = (1..).find(|n| !taken.contains(n)).unwrap_or(1);
+        let number = (1..)
+            .find(|n| !taken.contains(n) && !taken_elsewhere.contains(n))
+            .unwrap_or(1);
         let key = refund_request_key(&d.merchant_id, &d.transaction_id, number);
         tx.execute(
             "DELETE FROM refunds WHERE request_key = ?1 AND state = 'DISCARDED'",
@@ -107,6 +120,76 @@ impl Journal {
         sending: &Sending,
         payment_cents: i64,
     ) -> Result<RefundRow, JournalError> {
+        self.leave_draft(key, target, sending, payment_cents, &RefundState::Sending)
+    }
+
+    /// Team mode: moves a DRAFT to AWAITING_APPROVAL with what will be sent,
+    /// with `begin_sending`'s checks; the refund keeps its number and counts
+    /// against the payment while it waits.
+    pub fn await_approval(
+        &self,
+        key: &str,
+        target: &Target,
+        sending: &Sending,
+        payment_cents: i64,
+    ) -> Result<RefundRow, JournalError> {
+        self.leave_draft(
+            key,
+            target,
+            sending,
+            payment_cents,
+            &RefundState::AwaitingApproval,
+        )
+    }
+
+    /// Team mode: an approval request that could not be made leaves the
+    /// refund a DRAFT again.
+    pub fn back_to_draft(&self, key: &str) -> Result<bool, JournalError> {
+        let changed = self.conn()?.execute(
+            "UPDATE refunds SET state = 'DRAFT', updated_at = ?2
+             WHERE request_key = ?1 AND state = 'AWAITING_APPROVAL'",
+            params![key, now()],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Team mode: another agent rejected the refund; nothing was sent.
+    pub fn reject(&self, key: &str, reason: &str) -> Result<bool, JournalError> {
+        let at = now();
+        let changed = self.conn()?.execute(
+            "UPDATE refunds SET state = 'REJECTED', error_code = 'REJECTED', error_message = ?2,
+                 updated_at = ?3, resolved_at = ?3
+             WHERE request_key = ?1 AND state = 'AWAITING_APPROVAL'",
+            params![key, reason, at],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Team mode: refunds of this journal waiting for approval.
+    pub fn awaiting_approval(&self) -> Result<Vec<RefundRow>, JournalError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM refunds WHERE state = 'AWAITING_APPROVAL' ORDER BY created_at"
+        ))?;
+        let rows = stmt.query_map([], from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn leave_draft(
+        &self,
+        key: &str,
+        target: &Target,
+        sending: &Sending,
+        payment_cents: i64,
+        to: &RefundState,
+    ) -> Result<RefundRow, JournalError> {
+        // An approved refund goes from AWAITING_APPROVAL to SENDING with the
+        // amount it was approved for.
+        let from = if *to == RefundState::Sending {
+            "('DRAFT', 'AWAITING_APPROVAL')"
+        } else {
+            "('DRAFT')"
+        };
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let Some(row) = read(&tx, key)? else {
@@ -115,13 +198,20 @@ impl Journal {
                 "This refund is not in the journal; open the refund dialog again",
             )));
         };
-        if row.state != RefundState::Draft {
+        let approved = row.state == RefundState::AwaitingApproval && *to == RefundState::Sending;
+        if row.state != RefundState::Draft && !approved {
             return Err(JournalError::Refused(AppError::new(
                 ErrorCode::Conflict,
                 format!(
                     "This refund was already submitted (it is {}); it is never sent twice",
                     row.state.headline().to_lowercase()
                 ),
+            )));
+        }
+        if approved && row.amount_cents != Some(sending.amount_cents) {
+            return Err(JournalError::Refused(AppError::new(
+                ErrorCode::Conflict,
+                "The amount is not the one that was approved. Nothing was sent.",
             )));
         }
         if let Some(why) = target_mismatch(&row, target) {
@@ -162,15 +252,18 @@ impl Journal {
         }
         let at = now();
         tx.execute(
-            "UPDATE refunds SET state = 'SENDING', amount_cents = ?2, client_reference_id = ?3,
-                 soft_descriptor = ?4, updated_at = ?5
-             WHERE request_key = ?1 AND state = 'DRAFT'",
+            &format!(
+                "UPDATE refunds SET state = ?6, amount_cents = ?2, client_reference_id = ?3,
+                     soft_descriptor = ?4, updated_at = ?5
+                 WHERE request_key = ?1 AND state IN {from}"
+            ),
             params![
                 key,
                 sending.amount_cents,
                 sending.client_reference_id,
                 sending.soft_descriptor,
-                at
+                at,
+                to.as_str()
             ],
         )?;
         let row = read(&tx, key)?.ok_or_else(|| conflict("the refund vanished"))?;

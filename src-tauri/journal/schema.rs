@@ -23,9 +23,14 @@ pub const MIGRATIONS: &[Migration<JournalError>] = &[
         sql: include_str!("migrations/0003_payment_bound_refunds.sql"),
         then: None,
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/0004_team_outbox.sql"),
+        then: None,
+    },
 ];
 
-pub const LATEST_VERSION: u32 = 3;
+pub const LATEST_VERSION: u32 = 4;
 
 /// Brings the file to `target`. Public so tests can build files at every
 /// earlier version.

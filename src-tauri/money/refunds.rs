@@ -26,6 +26,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::journal::{target_mismatch, Draft, Journal, RefundRow, RefundState};
 use crate::linkmoney::{parse_amount, LinkMoneyClient, Transaction};
 use crate::session::{EnvSummary, Session};
+use crate::team::{ApprovalRequest, ClaimRequest, TeamStore};
 
 pub use super::refund_checks::RefundInput;
 
@@ -38,6 +39,9 @@ pub struct RefundContext {
     pub session: Arc<Session>,
     pub work_offline: bool,
     pub policy: RetryPolicy,
+    /// Team mode: the team store of the session's environment kind. None:
+    /// a single seat, exactly as without team mode.
+    pub team: Option<TeamStore>,
 }
 
 impl RefundContext {
@@ -48,6 +52,7 @@ impl RefundContext {
             session: app.session(),
             work_offline: app.work_offline(),
             policy: RetryPolicy::default(),
+            team: app.team.store(&kind_text(&app.session().env)),
         }
     }
 
@@ -93,6 +98,9 @@ pub struct RefundDialog {
     pub made_elsewhere: Vec<u32>,
     /// Above this amount the amount must be typed a second time.
     pub threshold_cents: i64,
+    /// Team mode: above this amount the refund is requested for another
+    /// agent's approval instead of being sent (None: no approvals).
+    pub approval_threshold_cents: Option<i64>,
 }
 
 /// A payment offered when a refund is started from a customer.
@@ -258,10 +266,24 @@ pub async fn open(
         linkmoney_url: lm.base_url().to_string(),
         merchant_id: lm.merchant_id().to_string(),
     };
+    // Team mode: what the whole desk claimed of this payment (a store that
+    // cannot be reached refuses the refund: no claim could be made).
+    let (team_claims, approval_threshold_cents) = match &ctx.team {
+        Some(team) => (
+            Some(team.payment_claims(lm.merchant_id(), &payment_id).await?),
+            team.approval_threshold_cents().await?,
+        ),
+        None => (None, None),
+    };
+    let taken = team_claims
+        .as_ref()
+        .map(|c| c.numbers.clone())
+        .unwrap_or_default();
     let j = ctx.journal.clone();
     let (drafted, threshold) =
-        blocking(move || Ok((j.insert_draft(&draft)?, j.threshold_cents()?))).await?;
-    let refunded = drafted.refunded.total();
+        blocking(move || Ok((j.insert_draft_after(&draft, &taken)?, j.threshold_cents()?))).await?;
+    let team_counted = team_claims.as_ref().map_or(0, |c| c.counted_cents);
+    let refunded = drafted.refunded.total().max(team_counted);
     let cap_cents = (paid - refunded).max(0);
     if let Some(why) = drafted.refunded.unknown_elsewhere() {
         let key = drafted.request_key.clone();
@@ -292,6 +314,12 @@ pub async fn open(
             dollars(drafted.refunded.elsewhere)
         );
     }
+    if team_counted > drafted.refunded.total() {
+        cap_note += &format!(
+            " (the team store counts {} claimed by the desk)",
+            dollars(team_counted)
+        );
+    }
     if drafted.refunded.unbound > 0 {
         cap_note += &format!(
             ", less {} refunded to this customer by an older Linkdesk without naming a payment",
@@ -319,6 +347,7 @@ pub async fn open(
         cap_note,
         made_elsewhere: drafted.refunded.made_elsewhere,
         threshold_cents: threshold,
+        approval_threshold_cents,
     })
 }
 
@@ -396,11 +425,52 @@ pub async fn submit(ctx: &RefundContext, input: RefundInput) -> AppResult<Refund
             .or(input.soft_descriptor.clone()),
         ..audited
     };
-    audit::record_async(
-        &ctx.journal,
-        sender::audit_entry(audit::action::REFUND, &shown, &result),
-    )
-    .await;
+    let action = match &result {
+        Ok(r) if r.state == RefundState::AwaitingApproval => audit::action::REFUND_APPROVAL_REQUEST,
+        _ => audit::action::REFUND,
+    };
+    audit::record_async(&ctx.journal, sender::audit_entry(action, &shown, &result)).await;
+    result
+}
+
+/// Team mode: approves or rejects (with a reason) another agent's refund
+/// request; the database refuses a decision by the requester's own role.
+/// Audited. The requester's Linkdesk then sends it (or records the
+/// rejection).
+pub async fn decide_approval(
+    ctx: &RefundContext,
+    request_key: &str,
+    approve: bool,
+    reason: Option<&str>,
+) -> AppResult<crate::team::Approval> {
+    let Some(team) = &ctx.team else {
+        return Err(refused("This environment has no team store"));
+    };
+    let result = team.decide(request_key.trim(), approve, reason).await;
+    let env = &ctx.session.env;
+    let entry = audit::entry(
+        &env.id,
+        &env.name,
+        if approve {
+            audit::action::REFUND_APPROVE
+        } else {
+            audit::action::REFUND_REJECTED
+        },
+        request_key.trim(),
+        serde_json::json!({ "requestKey": request_key.trim(), "reason": reason }),
+        &result,
+        |a: &crate::team::Approval| {
+            Some(format!(
+                "{} refund #{} of payment {} ({}) requested by {}",
+                a.state.to_lowercase(),
+                a.refund_number,
+                a.payment_id,
+                crate::linkmoney::format_cents(a.amount_cents),
+                a.requested_by
+            ))
+        },
+    );
+    audit::record_async(&ctx.journal, entry).await;
     result
 }
 
@@ -436,13 +506,26 @@ async fn submit_row(
             "The customer or their account was not active when the refund was opened. Nothing was sent.",
         ));
     }
+    send_checked(ctx, row, sending, false).await
+}
+
+/// From the production lock on: re-reads the payment, then (team mode)
+/// requests approval above the team threshold or claims the refund, moves
+/// it to SENDING and sends. `approved`: the team store says another agent
+/// approved exactly this refund.
+async fn send_checked(
+    ctx: &RefundContext,
+    row: &RefundRow,
+    sending: crate::journal::Sending,
+    approved: bool,
+) -> AppResult<RefundRow> {
     ctx.ensure_writable()?;
     let client = ctx.session.linkmoney()?;
     let target = target_of(&ctx.session.env.id, client);
     if let Some(why) = target_mismatch(row, &target) {
         return Err(refused(why));
     }
-    let Some(payment_id) = row.transaction_id.clone() else {
+    let (Some(payment_id), Some(number)) = (row.transaction_id.clone(), row.refund_number) else {
         return Err(refused(
             "This refund names no payment; open it again from the payment. Nothing was sent.",
         ));
@@ -453,11 +536,169 @@ async fn submit_row(
         return Err(refused(format!("{} Nothing was sent.", sentence(&why))));
     }
     let paid_now = paid_cents(&payment).unwrap_or(0);
-    let k = row.request_key.clone();
+    let key = row.request_key.clone();
+    if let Some(team) = &ctx.team {
+        if !approved {
+            let threshold = team.approval_threshold_cents().await?;
+            if threshold.is_some_and(|t| sending.amount_cents > t) {
+                return request_approval(ctx, team, row, &target, &sending, paid_now).await;
+            }
+        }
+        team.claim(&ClaimRequest {
+            merchant_id: target.merchant_id.clone(),
+            payment_id: payment_id.clone(),
+            refund_number: number,
+            request_key: key.clone(),
+            amount_cents: sending.amount_cents,
+            payment_cents: paid_now.min(row.payment_cents.unwrap_or(paid_now)),
+        })
+        .await?;
+    }
+    let k = key.clone();
     let j = ctx.journal.clone();
-    let sending_row =
-        blocking(move || Ok(j.begin_sending(&k, &target, &sending, paid_now)?)).await?;
-    sender::send(&ctx.journal, client, &sending_row, ctx.policy).await
+    let begun = blocking(move || Ok(j.begin_sending(&k, &target, &sending, paid_now)?)).await;
+    let sending_row = match begun {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(team) = &ctx.team {
+                // The claim was made for nothing: released, through the outbox.
+                queue_claim_outcome(&ctx.journal, team.kind(), &key, "RELEASED").await;
+                deliver_soon(&ctx.journal, team);
+            }
+            return Err(e);
+        }
+    };
+    if let (true, Some(team)) = (approved, &ctx.team) {
+        if let Err(e) = team.mark_sent(&key).await {
+            tracing::warn!(request_key = %key, error = %e, "could not mark the approval as sent");
+        }
+    }
+    let result = sender::send(&ctx.journal, client, &sending_row, ctx.policy).await;
+    if let Some(team) = &ctx.team {
+        deliver_soon(&ctx.journal, team);
+    }
+    result
+}
+
+/// Team mode: journals the refund as AWAITING_APPROVAL and asks the desk;
+/// a request the store does not take leaves it a DRAFT.
+async fn request_approval(
+    ctx: &RefundContext,
+    team: &TeamStore,
+    row: &RefundRow,
+    target: &crate::journal::Target,
+    sending: &crate::journal::Sending,
+    paid_now: i64,
+) -> AppResult<RefundRow> {
+    let (k, j, t, s) = (
+        row.request_key.clone(),
+        ctx.journal.clone(),
+        target.clone(),
+        sending.clone(),
+    );
+    let waiting = blocking(move || Ok(j.await_approval(&k, &t, &s, paid_now)?)).await?;
+    let asked = team
+        .request_approval(&ApprovalRequest {
+            request_key: row.request_key.clone(),
+            env_name: row.env_name.clone(),
+            merchant_id: target.merchant_id.clone(),
+            payment_id: row.transaction_id.clone().unwrap_or_default(),
+            refund_number: row.refund_number.unwrap_or(0),
+            customer_id: row.customer_id.clone(),
+            customer_name: row.customer_name.clone(),
+            amount_cents: sending.amount_cents,
+            payment_cents: paid_now,
+        })
+        .await;
+    if let Err(e) = asked {
+        let (k, j) = (row.request_key.clone(), ctx.journal.clone());
+        blocking(move || Ok(j.back_to_draft(&k)?)).await?;
+        return Err(e);
+    }
+    Ok(waiting)
+}
+
+/// Queues a claim's outcome for the team store (delivered in order with the
+/// audit entries, so it is never lost while the store is away).
+pub(crate) async fn queue_claim_outcome(journal: &Journal, kind: &str, key: &str, outcome: &str) {
+    let body = serde_json::json!({ "requestKey": key, "outcome": outcome });
+    let (j, kind) = (journal.clone(), kind.to_string());
+    if let Err(e) = blocking(move || Ok(j.outbox_push(&kind, "claim", &body)?)).await {
+        tracing::error!(request_key = %key, error = %e, "could not queue a claim's outcome");
+    }
+}
+
+/// Delivers the outbox in the background now (the team worker retries it).
+fn deliver_soon(journal: &Journal, team: &TeamStore) {
+    let (j, t) = (journal.clone(), team.clone());
+    tokio::spawn(async move {
+        crate::team::deliver_outbox(&j, |k| (k == t.kind()).then(|| t.clone())).await;
+    });
+}
+
+/// Team mode: looks at a refund of this journal waiting for approval. Sent
+/// (with its claim and its key) once another agent approved it, REJECTED
+/// with the reason when rejected, unchanged while it waits. Audited.
+pub async fn follow_approval(ctx: &RefundContext, request_key: &str) -> AppResult<RefundRow> {
+    ctx.ensure_journal()?;
+    let Some(team) = &ctx.team else {
+        return Err(refused("This environment has no team store"));
+    };
+    let k = request_key.to_string();
+    let j = ctx.journal.clone();
+    let row = blocking(move || Ok(j.refund(&k)?))
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No such refund in the journal"))?;
+    if row.state != RefundState::AwaitingApproval {
+        return Ok(row);
+    }
+    let Some(approval) = team.approval(request_key).await? else {
+        return Ok(row);
+    };
+    match approval.state.as_str() {
+        "APPROVED" => {
+            let sending = crate::journal::Sending {
+                amount_cents: row.amount_cents.unwrap_or(0),
+                client_reference_id: row.client_reference_id.clone(),
+                soft_descriptor: row.soft_descriptor.clone(),
+            };
+            let result = if Some(approval.amount_cents) == row.amount_cents {
+                send_checked(ctx, &row, sending, true).await
+            } else {
+                Err(refused(
+                    "The approved amount is not this refund's amount. Nothing was sent.",
+                ))
+            };
+            audit::record_async(
+                &ctx.journal,
+                sender::audit_entry(audit::action::REFUND, &row, &result),
+            )
+            .await;
+            result
+        }
+        "REJECTED" => {
+            let reason = format!(
+                "Rejected by {}: {}",
+                approval.decided_by.clone().unwrap_or_default(),
+                approval.reason.clone().unwrap_or_default()
+            );
+            let (k, j, r) = (row.request_key.clone(), ctx.journal.clone(), reason.clone());
+            blocking(move || Ok(j.reject(&k, &r)?)).await?;
+            let k = row.request_key.clone();
+            let j = ctx.journal.clone();
+            let now = blocking(move || Ok(j.refund(&k)?))
+                .await?
+                .ok_or_else(|| AppError::internal("The refund vanished from the journal"))?;
+            let result: AppResult<RefundRow> = Err(AppError::new(ErrorCode::Conflict, reason));
+            audit::record_async(
+                &ctx.journal,
+                sender::audit_entry(audit::action::REFUND_REJECTED, &row, &result),
+            )
+            .await;
+            Ok(now)
+        }
+        _ => Ok(row),
+    }
 }
 
 /// Sends again, with its own key, a refund whose outcome is unknown — only

@@ -118,12 +118,18 @@ pub async fn send(
         }
     }
     let j = journal.clone();
-    blocking(move || {
+    let now = blocking(move || {
         j.refund(&key)
             .map_err(journal_error)?
             .ok_or_else(|| AppError::internal("The refund vanished from the journal"))
     })
-    .await
+    .await?;
+    // Team mode: the claim's outcome follows the journal's.
+    if let Some(kind) = journal.team_kind_of(&now.env_id) {
+        super::refunds::queue_claim_outcome(journal, &kind, &now.request_key, now.state.as_str())
+            .await;
+    }
+    Ok(now)
 }
 
 /// Records one attempt's outcome. Returns the error to retry on when the
@@ -155,6 +161,8 @@ fn record(
                 | RefundState::Sending
                 | RefundState::Unresolved
                 | RefundState::Discarded
+                | RefundState::AwaitingApproval
+                | RefundState::Rejected
                 | RefundState::FailedNotSent
                 | RefundState::SentUnconfirmed
                 | RefundState::MadeElsewhere => RefundState::Other(result.payment_status),
@@ -281,11 +289,21 @@ pub async fn refresh_statuses(
         return 0;
     }
     let j = journal.clone();
+    let team = journal.team_kind_of(&session.env.id);
     blocking(move || {
         let mut changed = 0;
         for (key, status) in &found {
             if j.update_service_status(key, status)? {
                 changed += 1;
+                // Team mode: the claim's outcome follows the journal's.
+                if let Some(kind) = &team {
+                    let now = RefundState::parse(status);
+                    j.outbox_push(
+                        kind,
+                        "claim",
+                        &json!({ "requestKey": key, "outcome": now.as_str() }),
+                    )?;
+                }
             }
         }
         Ok(changed)
@@ -312,7 +330,10 @@ pub(crate) fn audit_entry(
     });
     let result = match result {
         Ok(r) => match r.state {
-            RefundState::Authorized | RefundState::Pending | RefundState::SentUnconfirmed => Ok(r),
+            RefundState::Authorized
+            | RefundState::Pending
+            | RefundState::SentUnconfirmed
+            | RefundState::AwaitingApproval => Ok(r),
             RefundState::Other(_) => Ok(r),
             _ => Err(AppError::new(
                 ErrorCode::Conflict,

@@ -84,6 +84,7 @@ pub fn context(dir: &Path, session: Arc<Session>) -> RefundContext {
         session,
         work_offline: false,
         policy: RetryPolicy::default(),
+        team: None,
     }
 }
 

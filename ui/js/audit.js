@@ -17,6 +17,9 @@ export function init() {
   const to = h("input", { type: "date", testid: "audit-to", title: "To (local date, included)" });
   for (const el of [action, env, from, to]) el.addEventListener("change", () => { state.offset = 0; load(); });
   const clearBtn = h("button", { class: "ghost", testid: "audit-clear", onclick: () => { action.value = env.value = from.value = to.value = ""; state.offset = 0; load(); } }, "Clear");
+  const team = h("input", { type: "checkbox", testid: "audit-team" });
+  team.addEventListener("change", () => { state.offset = 0; load(); });
+  const teamLabel = h("label", { class: "switch", title: "The team store's audit trail: every agent's writes (team mode)" }, team, h("span", {}, "Whole team"));
   const exportBtn = h("button", { testid: "audit-export", onclick: exportCsv }, "Export CSV");
   const rows = h("tbody", {});
   const empty = h("div", { class: "empty", testid: "audit-empty", hidden: true }, "Nothing recorded for these filters.");
@@ -26,15 +29,15 @@ export function init() {
   $("#view-audit").append(
     h("div", { class: "toolbar" }, h("h1", { class: "view-title" }, "Audit log"), action, env,
       h("label", { class: "inline-label" }, "From", from), h("label", { class: "inline-label" }, "To", to), clearBtn,
-      h("div", { class: "toolbar-spacer" }), exportBtn),
+      h("div", { class: "toolbar-spacer" }), teamLabel, exportBtn),
     h("div", { class: "table-wrap" },
       h("table", { class: "grid", testid: "audit-table" },
-        h("thead", {}, h("tr", {}, ["Time", "Environment", "Action", "Target", "Outcome", "Result", "Fields"].map((x) => h("th", {}, x)))),
+        h("thead", {}, h("tr", {}, ["Time", "Agent", "Environment", "Action", "Target", "Outcome", "Result", "Fields"].map((x) => h("th", {}, x)))),
         rows),
       empty),
     h("div", { class: "toolbar pager" }, prev, total, next),
   );
-  els = { action, env, from, to, rows, empty, prev, next, total };
+  els = { action, env, from, to, team, rows, empty, prev, next, total };
 }
 
 /** A local calendar day as the instant it starts, in UTC. */
@@ -80,7 +83,8 @@ async function load() {
   }
   els.empty.textContent = "Nothing recorded for these filters.";
   try {
-    const page = await call("audit_page", { filter: filter(), offset: state.offset, limit: LIMIT });
+    const command = els.team.checked ? "team_audit_page" : "audit_page";
+    const page = await call(command, { filter: filter(), offset: state.offset, limit: LIMIT });
     hideError();
     state.total = page.total;
     fill(els.rows, page.rows.map(row));
@@ -99,6 +103,7 @@ function row(r) {
   const fields = JSON.stringify(r.fields);
   return h("tr", { testid: "audit-row", class: "static", dataset: { action: r.action } },
     h("td", { class: "nowrap" }, dateTimeSeconds(r.at)),
+    h("td", { testid: "audit-agent" }, r.agent || h("span", { class: "muted" }, "this seat")),
     h("td", {}, r.envName),
     h("td", {}, h("span", { class: "mono", testid: "audit-row-action" }, r.action)),
     h("td", { class: "mono", title: r.target }, r.target),
@@ -112,7 +117,7 @@ async function exportCsv() {
   try {
     // Linkdesk asks where to save (or uses its export folder); the window
     // never names a file.
-    const done = await call("audit_export", { filter: filter() });
+    const done = await call(els.team.checked ? "team_audit_export" : "audit_export", { filter: filter() });
     if (!done) { toast("Export cancelled"); return; }
     toast(`Exported ${num(done.rows)} ${done.rows === 1 ? "entry" : "entries"} to ${done.path}`);
   } catch (err) {

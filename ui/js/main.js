@@ -12,12 +12,13 @@ import * as payouts from "./payouts.js";
 import * as refunds from "./refunds.js";
 import * as webhooks from "./webhooks.js";
 import * as audit from "./audit.js";
+import * as team from "./team.js";
 import * as goto from "./goto.js";
 
 // Every view module exports init(), refresh() and onKey(event) -> bool; the
 // Link Money ones also export openRecord(id) for links and "Go to ID".
-const views = { rtls: rtl, customers, transactions, payouts, refunds, webhooks, audit, settings };
-const JUMP_KEYS = { r: "rtls", c: "customers", t: "transactions", p: "payouts", f: "refunds", w: "webhooks", a: "audit", s: "settings" };
+const views = { rtls: rtl, customers, transactions, payouts, refunds, webhooks, approvals: team, audit, settings };
+const JUMP_KEYS = { r: "rtls", c: "customers", t: "transactions", p: "payouts", f: "refunds", w: "webhooks", v: "approvals", a: "audit", s: "settings" };
 let current = "rtls";
 let pendingG = false;
 
@@ -94,7 +95,8 @@ const SHORTCUTS = [
   ["[ / ]", "Previous / next page"],
   ["n", "New request to link"],
   ["g r · g c · g t · g p", "Requests · Customers · Transactions · Payouts"],
-  ["g f · g w · g a · g s", "Refund journal · Webhooks · Audit log · Settings"],
+  ["g f · g w · g v", "Refund journal · Webhooks · Approvals"],
+  ["g a · g s", "Audit log · Settings"],
   ["?", "This list"],
 ];
 

@@ -25,6 +25,8 @@ const STATE_TEXT = {
   FAILED_NOT_SENT: "Nothing was refunded. You can open a new refund.",
   UNRESOLVED: "Link Money did not answer. Linkdesk keeps the refund and sends it again with the same key (never a second refund) — from the refund journal, or by itself at the next start.",
   SENDING: "Linkdesk is finding out the outcome with the refund's own key.",
+  AWAITING_APPROVAL: "Above the team's approval threshold: requested, not sent. It appears in every other agent's Approvals view; once one of them approves it, this Linkdesk sends it with its claim and its key.",
+  REJECTED: "Another agent rejected this refund. Nothing was sent.",
 };
 
 /** A refund's state as a badge a person can read; the raw state is kept in data-state. */
@@ -33,6 +35,7 @@ export function refundBadge(r, testid) {
     AUTHORIZED: "authorized", PENDING: "pending", SUCCEEDED: "succeeded", SENT_UNCONFIRMED: "pending",
     SENDING: "pending", UNRESOLVED: "pending", TERMINAL_FAILED: "terminal_failed", FAILED_NOT_SENT: "failed",
     MADE_ELSEWHERE: "canceled", CANCELED: "canceled", RETRYABLE_FAILED: "retryable_failed",
+    AWAITING_APPROVAL: "pending", REJECTED: "canceled",
   }[r.state] || "other";
   return h("span", { class: statusClass(tone), testid, title: r.state, dataset: { state: r.state } }, r.headline || r.state);
 }
@@ -149,7 +152,8 @@ export async function openRefund(customerId, transactionId) {
     form.hidden = true;
     head.hidden = true;
     const above = cents > d.thresholdCents;
-    const lead = h("p", { class: "review-lead", tabindex: "-1", testid: "refund-review-lead" }, "Check this refund. It moves real money to the customer's bank account. ", h("span", { class: "hint" }, above ? "" : "Send it with the button or Ctrl+Enter."));
+    const approval = d.approvalThresholdCents != null && cents > d.approvalThresholdCents;
+    const lead = h("p", { class: "review-lead", tabindex: "-1", testid: "refund-review-lead" }, "Check this refund. It moves real money to the customer's bank account. ", h("span", { class: "hint" }, above ? "" : `${approval ? "Request approval" : "Send it"} with the button or Ctrl+Enter.`));
     change = h("button", { class: "ghost small", type: "button", testid: "refund-change", onclick: () => { step = 1; form.hidden = false; head.hidden = false; review.hidden = true; ok.className = "primary"; ok.textContent = "Review refund…"; amount.focus(); } }, "Change");
     fill(review,
       lead,
@@ -165,11 +169,12 @@ export async function openRefund(customerId, transactionId) {
         h("dt", {}, "Reference"), h("dd", {}, reference.value.trim() || "none"),
       ),
       above ? h("label", { class: "retype" }, `Above ${formatCents(d.thresholdCents)}: type the amount again`, retype) : null,
+      approval ? h("p", { class: "banner notice", testid: "refund-approval-note" }, `Above the team's approval threshold of ${formatCents(d.approvalThresholdCents)}: this refund will be requested for another agent's approval, not sent now.`) : null,
       change,
     );
     review.hidden = false;
     ok.className = "danger";
-    ok.textContent = `Send refund of ${formatCents(cents)}`;
+    ok.textContent = approval ? `Request approval of ${formatCents(cents)}` : `Send refund of ${formatCents(cents)}`;
     ok.title = "Ctrl+Enter";
     // Never the Send button: a second Enter must not send unseen.
     (above ? retype : lead).focus();
