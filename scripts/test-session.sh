@@ -19,11 +19,34 @@ done
 display=":$((100 + RANDOM % 100))"
 Xvfb "$display" -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
+# A real forward proxy for tests/corporate_network.rs, on a free loopback port,
+# logging every request it passes on.
+proxy_dir="$HOME/tinyproxy"; mkdir -p "$proxy_dir"
+proxy_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$proxy_dir/tinyproxy.conf" <<EOF
+Port $proxy_port
+Listen 127.0.0.1
+Allow 127.0.0.1
+Timeout 60
+MaxClients 100
+LogFile "$proxy_dir/tinyproxy.log"
+LogLevel Info
+EOF
+tinyproxy -d -c "$proxy_dir/tinyproxy.conf" >/dev/null 2>&1 &
+proxy=$!
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$proxy_port") 2>/dev/null && break
+  sleep 0.1
+done
+export LINKDESK_TEST_PROXY="http://127.0.0.1:$proxy_port"
+export LINKDESK_TEST_PROXY_LOG="$proxy_dir/tinyproxy.log"
+
 # A throw-away PostgreSQL cluster for the team store tests, on a free
 # loopback port, removed with everything else (see scripts/team-pg.sh).
 pgdir="$(mktemp -d /tmp/linkdesk-pg.XXXXXX)"
 chmod 755 "$pgdir"
 cleanup() {
+  kill "$proxy" 2>/dev/null || true
   bash scripts/team-pg.sh remove "$pgdir/cluster" 2>/dev/null || true
   rm -rf "$pgdir"
   kill "$xvfb" 2>/dev/null || true

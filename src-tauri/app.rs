@@ -15,12 +15,41 @@ use crate::session::Session;
 /// The built-in environment's ID in the cache and the settings.
 pub const EMBEDDED_ENV_ID: &str = "embedded";
 
+/// The sandbox embedded in the app (the cargo feature `embedded-sandbox`, on
+/// by default). A build without it has no such value.
+#[cfg(feature = "embedded-sandbox")]
+pub type EmbeddedSandbox = linkdesk_sandbox::Sandbox;
+#[cfg(not(feature = "embedded-sandbox"))]
+pub enum EmbeddedSandbox {}
+
+/// The sandbox's published credentials (its defaults, see
+/// `linkdesk-sandbox --help`): what the built-in environment uses for a
+/// sandbox given by URL. Not secrets.
+pub const SANDBOX_MERCHANT_ID: &str = "merchant_sandbox";
+pub const SANDBOX_BILLER_CLIENT_ID: &str = "client_sandbox";
+pub const SANDBOX_BILLER_CLIENT_SECRET: &str = "bb_test_sandbox_secret";
+pub const SANDBOX_LINKMONEY_CLIENT_ID: &str = "lm_sandbox_client";
+pub const SANDBOX_LINKMONEY_CLIENT_SECRET: &str = "lm_sandbox_secret";
+
 pub struct App {
+    /// Every environment's client: system proxy, OS certificate store.
     pub http: reqwest::Client,
+    /// The built-in environment's client: the embedded sandbox listens on this
+    /// machine's loopback, which no proxy can reach, so it is reached directly.
+    builtin_http: reqwest::Client,
+    /// The built-in environment's client secrets (BillerAPI, Link Money): the
+    /// embedded sandbox's, made for this launch, or the sandbox's published
+    /// ones for URLs given in the environment. Never in the keyring.
+    builtin_secrets: (SecretString, SecretString),
     pub cache: Cache,
     /// The refund journal, audit log and durable preferences (never the cache).
     pub journal: Journal,
+    /// The journal, audit log and settings: kept, and roaming where the OS
+    /// roams (`app_data_dir`).
     pub data_dir: PathBuf,
+    /// The cache, the webview's storage and the logs: this machine only
+    /// (`app_local_data_dir`; on Linux and macOS the same folder).
+    pub local_dir: PathBuf,
     pub envs: EnvStore,
     /// The built-in sandbox environment (the embedded one, or the URLs given
     /// by LINKDESK_BILLER_URL / LINKDESK_LINKMONEY_URL).
@@ -30,7 +59,7 @@ pub struct App {
     /// Things the user should read once, gathered at start-up.
     pub startup_notices: Vec<String>,
     /// Kept so the embedded sandbox serves as long as the app runs.
-    _embedded: Option<linkdesk_sandbox::Sandbox>,
+    _embedded: Option<EmbeddedSandbox>,
     /// The full sync in progress, if any: its environment and its cancel switch.
     pub sync: std::sync::Mutex<Option<(String, crate::sync::SyncCancel)>>,
     /// What the start-up look at refunds left open found (once it is done),
@@ -47,10 +76,20 @@ impl App {
     pub fn open(
         data_dir: PathBuf,
         builtin: Environment,
-        embedded: Option<linkdesk_sandbox::Sandbox>,
+        embedded: Option<EmbeddedSandbox>,
+    ) -> AppResult<Self> {
+        Self::open_in(data_dir.clone(), data_dir, builtin, embedded)
+    }
+
+    /// `open`, with the cache in `local_dir`.
+    pub fn open_in(
+        data_dir: PathBuf,
+        local_dir: PathBuf,
+        builtin: Environment,
+        embedded: Option<EmbeddedSandbox>,
     ) -> AppResult<Self> {
         let mut startup_notices = Vec::new();
-        let cache = open_cache(&data_dir, &mut startup_notices)?;
+        let cache = open_cache(&local_dir, &mut startup_notices)?;
         let (journal, notice) = Journal::open(&data_dir);
         startup_notices.extend(notice);
         if let Err(e) = journal.ensure_can_send() {
@@ -63,12 +102,32 @@ impl App {
         let (team, notice) = crate::team::TeamSettings::load(&data_dir);
         startup_notices.extend(notice);
         let http = crate::http::build_client();
-        let session = builtin_session(&http, &builtin);
+        let builtin_http = match embedded {
+            Some(_) => crate::http::build_loopback_client(),
+            None => http.clone(),
+        };
+        let builtin_secrets = match &embedded {
+            #[cfg(feature = "embedded-sandbox")]
+            Some(sandbox) => (
+                SecretString::new(sandbox.options().biller_client_secret.clone()),
+                SecretString::new(sandbox.options().linkmoney_client_secret.clone()),
+            ),
+            #[cfg(not(feature = "embedded-sandbox"))]
+            Some(never) => match *never {},
+            None => (
+                SecretString::new(SANDBOX_BILLER_CLIENT_SECRET),
+                SecretString::new(SANDBOX_LINKMONEY_CLIENT_SECRET),
+            ),
+        };
+        let session = builtin_session(&builtin_http, &builtin, &builtin_secrets);
         let app = Self {
             http,
+            builtin_http,
+            builtin_secrets,
             cache,
             journal,
             data_dir,
+            local_dir,
             envs,
             builtin,
             session: RwLock::new(Arc::new(session)),
@@ -102,7 +161,7 @@ impl App {
     /// Makes `id` the active environment: a new session, locked if production.
     pub fn switch(&self, id: &str) -> AppResult<()> {
         let session = if id == EMBEDDED_ENV_ID {
-            builtin_session(&self.http, &self.builtin)
+            self.builtin_session()
         } else {
             let env = self.envs.get(id).ok_or_else(|| {
                 AppError::new(ErrorCode::NotFound, "That environment no longer exists")
@@ -117,6 +176,11 @@ impl App {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(session);
         Ok(())
+    }
+
+    /// A new session on the built-in environment.
+    pub fn builtin_session(&self) -> Session {
+        builtin_session(&self.builtin_http, &self.builtin, &self.builtin_secrets)
     }
 
     /// The built-in environment followed by the user's own.
@@ -162,30 +226,47 @@ pub fn kind_name(kind: EnvKind) -> &'static str {
 
 /// The built-in sandbox environment at these URLs.
 pub fn builtin_environment(name: &str, biller_url: &str, linkmoney_url: &str) -> Environment {
-    let defaults = linkdesk_sandbox::Options::default();
     Environment {
         id: EMBEDDED_ENV_ID.to_string(),
         name: name.to_string(),
         kind: EnvKind::Sandbox,
         biller_url: biller_url.trim_end_matches('/').to_string(),
         linkmoney_url: linkmoney_url.trim_end_matches('/').to_string(),
-        merchant_id: defaults.merchant_id,
-        biller_client_id: defaults.biller_client_id,
-        linkmoney_client_id: defaults.linkmoney_client_id,
+        merchant_id: SANDBOX_MERCHANT_ID.to_string(),
+        biller_client_id: SANDBOX_BILLER_CLIENT_ID.to_string(),
+        linkmoney_client_id: SANDBOX_LINKMONEY_CLIENT_ID.to_string(),
     }
 }
 
-/// The built-in sandbox uses the sandbox's own published credentials; they are
-/// not secrets and never touch the keyring.
-pub fn builtin_session(http: &reqwest::Client, env: &Environment) -> Session {
-    let defaults = linkdesk_sandbox::Options::default();
+/// The built-in sandbox's credentials never touch the keyring.
+fn builtin_session(
+    http: &reqwest::Client,
+    env: &Environment,
+    (biller, linkmoney): &(SecretString, SecretString),
+) -> Session {
     Session::with_credentials(
         http,
         env.clone(),
         true,
-        Some(SecretString::new(defaults.biller_client_secret)),
-        Some(SecretString::new(defaults.linkmoney_client_secret)),
+        Some(biller.clone()),
+        Some(linkmoney.clone()),
     )
+}
+
+#[cfg(all(test, feature = "embedded-sandbox"))]
+mod sandbox_defaults_tests {
+    #[test]
+    fn the_published_credentials_are_the_sandboxs_defaults() {
+        let o = linkdesk_sandbox::Options::default();
+        assert_eq!(o.merchant_id, super::SANDBOX_MERCHANT_ID);
+        assert_eq!(o.biller_client_id, super::SANDBOX_BILLER_CLIENT_ID);
+        assert_eq!(o.biller_client_secret, super::SANDBOX_BILLER_CLIENT_SECRET);
+        assert_eq!(o.linkmoney_client_id, super::SANDBOX_LINKMONEY_CLIENT_ID);
+        assert_eq!(
+            o.linkmoney_client_secret,
+            super::SANDBOX_LINKMONEY_CLIENT_SECRET
+        );
+    }
 }
 
 /// Runs blocking work (SQLite, the keyring over D-Bus, the settings file) on

@@ -16,13 +16,32 @@ use crate::error::{AppError, AppResult, ErrorCode};
 /// Per-request timeout; a slow service ends in `timeout`, never a frozen view.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The client of both services. TLS is verified against the operating
+/// system's certificate store (on Linux the system bundle, or the file in
+/// `SSL_CERT_FILE`; the Keychain on macOS; the Windows store), so a company's
+/// TLS-inspecting proxy is trusted once IT has deployed its CA. Requests go
+/// through the system's proxy: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` minus
+/// `NO_PROXY` everywhere, plus the Windows and macOS proxy settings.
 pub fn build_client() -> reqwest::Client {
+    client_builder()
+        .build()
+        .expect("the HTTP client configuration is static and valid")
+}
+
+/// The client for a server Linkdesk itself runs on this machine's loopback
+/// (the embedded sandbox): the same, but never through a proxy.
+pub fn build_loopback_client() -> reqwest::Client {
+    client_builder()
+        .no_proxy()
+        .build()
+        .expect("the HTTP client configuration is static and valid")
+}
+
+fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .user_agent(concat!("Linkdesk/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("the HTTP client configuration is static and valid")
 }
 
 /// Maps a transport-level failure (no HTTP answer at all). The message names the

@@ -39,6 +39,14 @@ pub fn run() {
         builder = builder.plugin(tauri_plugin_single_instance::init(|handle, _, _| {
             startup::focus_running_window(handle)
         }));
+        // The window comes back where and as large as it was left. A launch
+        // on its own data folder (another seat, the tests) starts as configured.
+        use tauri_plugin_window_state::StateFlags;
+        builder = builder.plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+                .build(),
+        );
     }
     builder
         .plugin(tauri_plugin_opener::init())
@@ -46,7 +54,7 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|tauri_app| {
             let app = startup::build_app(tauri_app.handle())?;
-            startup::open_window(tauri_app.handle(), &app.data_dir)?;
+            startup::open_window(tauri_app.handle(), &app.local_dir)?;
             tauri_app.manage(app);
             startup::spawn_refund_resolver(tauri_app.handle().clone());
             startup::spawn_team_worker(tauri_app.handle().clone());
@@ -72,6 +80,7 @@ pub fn run() {
             commands::system::app_info,
             commands::system::set_work_offline,
             commands::system::open_external,
+            commands::system::open_folder,
             commands::system::copy_text,
             commands::system::first_rows_shown,
             commands::system::close_anyway,
@@ -126,6 +135,11 @@ pub fn run() {
             commands::team::team_audit_page,
             commands::team::team_audit_export,
         ])
-        .run(tauri::generate_context!())
-        .expect("Linkdesk could not start its window");
+        .build(tauri::generate_context!())
+        .expect("Linkdesk could not start its window")
+        .run(|_, event| {
+            if let tauri::RunEvent::Exit = event {
+                logging::flush_at_exit();
+            }
+        });
 }

@@ -3,12 +3,16 @@
 //! Client secrets live only here: Secret Service on Linux, Keychain on macOS,
 //! Credential Manager on Windows, always under the service name `linkdesk`.
 //! When no keyring can be used the answer is `keyring_unavailable`; there is
-//! deliberately no plaintext fallback.
+//! deliberately no plaintext fallback. A keyring that answers but does not
+//! keep what is written to it (an in-memory store, e.g. a build without the
+//! platform's backend) counts as no keyring: `self_test` proves persistence
+//! once per run, and `probe` refuses secrets until it has.
 //!
 //! Every call blocks (D-Bus round trips on Linux): async code calls these from
 //! `app::blocking`.
 
 use std::fmt;
+use std::sync::Mutex;
 
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -17,6 +21,15 @@ pub const SERVICE: &str = "linkdesk";
 
 /// The account name `probe` looks up; it is never written.
 const PROBE_ACCOUNT: &str = "linkdesk-keyring-probe";
+
+/// The prefix of the account `self_test` writes, reads back and deletes; each
+/// test adds its own suffix, so processes testing at once never meet.
+const SELF_TEST_ACCOUNT: &str = "linkdesk-keyring-self-test";
+
+/// The verdict of this run's persistence self-test, once there is one: the
+/// keyring keeps secrets, or it answers but forgets them. A keyring that could
+/// not be reached at all gets no verdict and is tested again next time.
+static PERSISTENCE: Mutex<Option<AppResult<()>>> = Mutex::new(None);
 
 /// A secret held in memory. `Debug` and `Display` never show the value, so a
 /// secret inside a struct, an error or a log line stays hidden; `expose` is the
@@ -114,10 +127,85 @@ pub fn delete(account: &str) -> AppResult<()> {
     }
 }
 
-/// Whether a keyring can be used at all: looks up an entry that is never
-/// written, so a missing entry means the keyring answered.
+/// Whether a keyring can be used at all: it passed the persistence self-test
+/// in this run, and it answers now (looks up an entry that is never written,
+/// so a missing entry means the keyring answered).
 pub fn probe() -> AppResult<()> {
+    persists()?;
     get(PROBE_ACCOUNT).map(|_| ())
+}
+
+/// This run's persistence verdict, running the self-test when there is none
+/// yet. Start-up calls it early, off the main thread, so that Settings finds
+/// the verdict ready.
+pub fn persists() -> AppResult<()> {
+    let mut verdict = PERSISTENCE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = verdict.as_ref() {
+        return known.clone();
+    }
+    let result = self_test();
+    match &result {
+        Ok(()) => tracing::info!("the system keyring keeps secrets"),
+        Err(e) => tracing::warn!(error = %e, "the system keyring cannot be used for secrets"),
+    }
+    if result.as_ref().err().is_none_or(is_forgetful) {
+        *verdict = Some(result.clone());
+    }
+    result
+}
+
+/// Writes a throw-away value, reads it back through a new entry, deletes it.
+/// A store that answers but does not return the value (the keyring crate's
+/// in-memory fallback does exactly this) is refused like a missing keyring.
+pub fn self_test() -> AppResult<()> {
+    let account = self_test_account();
+    self_test_with(&account, || entry(&account))
+}
+
+fn self_test_account() -> String {
+    format!("{SELF_TEST_ACCOUNT}/{}", uuid::Uuid::new_v4().simple())
+}
+
+/// `self_test` with the entries `entry` makes, a new one on each call.
+fn self_test_with(
+    account: &str,
+    entry: impl Fn() -> keyring::Result<keyring::Entry>,
+) -> AppResult<()> {
+    let value = format!("linkdesk-self-test-{}", uuid::Uuid::new_v4().simple());
+    entry()
+        .and_then(|e| e.set_password(&value))
+        .map_err(|e| keyring_error("store", account, e))?;
+    let read_back = match entry().and_then(|e| e.get_password()) {
+        Ok(read) => read == value,
+        Err(keyring::Error::NoEntry) => false,
+        Err(e) => return Err(keyring_error("read", account, e)),
+    };
+    match entry().and_then(|e| e.delete_credential()) {
+        Ok(()) | Err(keyring::Error::NoEntry) => {}
+        Err(e) => return Err(keyring_error("delete", account, e)),
+    }
+    if read_back {
+        Ok(())
+    } else {
+        Err(forgetful_store())
+    }
+}
+
+const FORGETFUL: &str = "The system keyring does not keep secrets";
+
+fn forgetful_store() -> AppError {
+    AppError::new(
+        ErrorCode::KeyringUnavailable,
+        format!(
+            "{FORGETFUL}: a value written to it could not be read back, so Linkdesk stores \
+             no secret in it (it needs the Secret Service on Linux, the Keychain on macOS, \
+             the Credential Manager on Windows)"
+        ),
+    )
+}
+
+fn is_forgetful(err: &AppError) -> bool {
+    err.code == ErrorCode::KeyringUnavailable && err.message.starts_with(FORGETFUL)
 }
 
 /// The last four characters of a secret, for "set, ends in …abcd". Secrets
@@ -276,6 +364,32 @@ mod tests {
     fn probe_succeeds_on_a_working_store() {
         memory_store::use_memory_store();
         probe().unwrap();
+    }
+
+    #[test]
+    fn a_store_that_keeps_values_passes_the_self_test() {
+        memory_store::use_memory_store();
+        let account = self_test_account();
+        self_test_with(&account, || entry(&account)).unwrap();
+        // Nothing is left behind.
+        assert_eq!(get(&account).unwrap(), None);
+        persists().unwrap();
+    }
+
+    /// The keyring crate's mock forgets a value as soon as its entry is
+    /// dropped: exactly the store a build without a native backend falls
+    /// back to.
+    #[test]
+    fn a_store_that_forgets_fails_the_self_test_like_a_missing_keyring() {
+        let mock = keyring::mock::default_credential_builder();
+        let err = self_test_with(SELF_TEST_ACCOUNT, || {
+            mock.build(None, SERVICE, SELF_TEST_ACCOUNT)
+                .map(keyring::Entry::new_with_credential)
+        })
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::KeyringUnavailable);
+        assert!(err.message.contains("does not keep secrets"), "{err:?}");
+        assert!(is_forgetful(&err));
     }
 
     #[test]

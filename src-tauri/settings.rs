@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
-use crate::app::{builtin_session, App, EMBEDDED_ENV_ID};
+use crate::app::{App, EMBEDDED_ENV_ID};
 use crate::audit;
 use crate::environments::{EnvKind, Environment, PRESETS};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -422,7 +422,7 @@ pub fn session_for(app: &App, id: &str) -> AppResult<Arc<Session>> {
     let session = if active.env.id == id {
         active
     } else if id == EMBEDDED_ENV_ID {
-        Arc::new(builtin_session(&app.http, &app.builtin))
+        Arc::new(app.builtin_session())
     } else {
         let env = app.envs.get(id).ok_or_else(|| {
             AppError::new(ErrorCode::NotFound, "That environment no longer exists")

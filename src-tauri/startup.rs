@@ -11,6 +11,7 @@ use crate::app::{builtin_environment, App};
 pub const ENV_DATA_DIR: &str = "LINKDESK_DATA_DIR";
 pub const ENV_BILLER_URL: &str = "LINKDESK_BILLER_URL";
 pub const ENV_LINKMONEY_URL: &str = "LINKDESK_LINKMONEY_URL";
+#[cfg(feature = "embedded-sandbox")]
 pub const ENV_SANDBOX_OPTS: &str = "LINKDESK_SANDBOX_OPTS";
 
 /// The data folder given by `LINKDESK_DATA_DIR` (unset or empty: none, and
@@ -33,16 +34,33 @@ pub fn focus_running_window(handle: &AppHandle) {
     }
 }
 
+/// Where Linkdesk keeps its files: `(data, local)`. The journal, audit log
+/// and settings go in the app-data folder (roaming on Windows); the cache, the
+/// webview's storage and the logs in the local app-data folder (this machine
+/// only). `LINKDESK_DATA_DIR` puts everything in one folder.
+pub fn folders(handle: &AppHandle) -> tauri::Result<(PathBuf, PathBuf)> {
+    Ok(match data_dir_override() {
+        Some(dir) => (dir.clone(), dir),
+        None => (
+            handle.path().app_data_dir()?,
+            handle.path().app_local_data_dir()?,
+        ),
+    })
+}
+
+pub fn log_dir(local_dir: &std::path::Path) -> PathBuf {
+    local_dir.join("logs")
+}
+
 pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> {
-    let data_dir = match data_dir_override() {
-        Some(dir) => dir,
-        None => handle.path().app_data_dir()?,
-    };
+    let (data_dir, local_dir) = folders(handle)?;
     std::fs::create_dir_all(&data_dir)?;
-    let guard = crate::logging::init(&data_dir);
-    // The guard lives as long as the process: logs flush until exit.
-    std::mem::forget(guard);
-    tracing::info!(data_dir = %data_dir.display(), "Linkdesk starting");
+    std::fs::create_dir_all(&local_dir)?;
+    crate::logging::init(&log_dir(&local_dir));
+    tracing::info!(data_dir = %data_dir.display(), local_dir = %local_dir.display(), version = env!("CARGO_PKG_VERSION"), "Linkdesk starting");
+    // The keyring's persistence self-test (D-Bus round trips on Linux) runs
+    // beside the start-up; Settings and every secret wait for its verdict.
+    std::thread::spawn(crate::secrets::persists);
 
     let biller_url = std::env::var(ENV_BILLER_URL)
         .ok()
@@ -51,6 +69,7 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
         .ok()
         .filter(|s| !s.trim().is_empty());
     let (builtin, embedded) = match (biller_url, linkmoney_url) {
+        #[cfg(feature = "embedded-sandbox")]
         (None, None) => {
             let sandbox = start_embedded_sandbox()?;
             let url = sandbox.url();
@@ -59,6 +78,17 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
                 Some(sandbox),
             )
         }
+        // Built without the sandbox: the built-in environment has no server
+        // and says so; the person adds their own in Settings.
+        #[cfg(not(feature = "embedded-sandbox"))]
+        (None, None) => (
+            builtin_environment(
+                "No demo in this build: add an environment in Settings",
+                "",
+                "",
+            ),
+            None,
+        ),
         (biller, linkmoney) => {
             let biller = biller.or_else(|| linkmoney.clone()).unwrap_or_default();
             let linkmoney = linkmoney.unwrap_or_else(|| biller.clone());
@@ -69,11 +99,15 @@ pub fn build_app(handle: &AppHandle) -> Result<App, Box<dyn std::error::Error>> 
         }
     };
     tracing::info!(biller = %builtin.biller_url, linkmoney = %builtin.linkmoney_url, "built-in environment ready");
-    Ok(App::open(data_dir, builtin, embedded)?)
+    Ok(App::open_in(data_dir, local_dir, builtin, embedded)?)
 }
 
-/// Starts the embedded sandbox on an ephemeral loopback port inside the app's
-/// runtime. `LINKDESK_SANDBOX_OPTS` takes the sandbox's own command-line options.
+#[cfg(feature = "embedded-sandbox")]
+/// Starts the embedded sandbox, a demo and not a door: on an ephemeral port of
+/// the loopback interface only, with client secrets made for this launch (so
+/// nothing else on the machine can guess them), delivering webhooks only to
+/// loopback URLs. `LINKDESK_SANDBOX_OPTS` takes the sandbox's own
+/// command-line options (secrets given there are used as given).
 fn start_embedded_sandbox() -> Result<linkdesk_sandbox::Sandbox, Box<dyn std::error::Error>> {
     use clap::Parser;
     let extra = std::env::var(ENV_SANDBOX_OPTS).unwrap_or_default();
@@ -81,6 +115,14 @@ fn start_embedded_sandbox() -> Result<linkdesk_sandbox::Sandbox, Box<dyn std::er
     let mut options = linkdesk_sandbox::Options::try_parse_from(args)
         .map_err(|e| format!("{ENV_SANDBOX_OPTS} is not valid: {e}"))?;
     options.addr = "127.0.0.1:0".parse()?;
+    options.webhooks_to_any_host = false;
+    let fresh = || uuid::Uuid::new_v4().simple().to_string();
+    if !extra.contains("--biller-client-secret") {
+        options.biller_client_secret = format!("bb_test_demo_{}", fresh());
+    }
+    if !extra.contains("--linkmoney-client-secret") {
+        options.linkmoney_client_secret = format!("lm_demo_{}", fresh());
+    }
     Ok(tauri::async_runtime::block_on(linkdesk_sandbox::start(
         options,
     ))?)
@@ -146,9 +188,9 @@ pub fn relock_on_screen_lock(handle: AppHandle) {
     });
 }
 
-/// The main window, with the webview's own storage (remembered filters) under
-/// the data directory, so one data directory holds everything of one user.
-pub fn open_window(handle: &AppHandle, data_dir: &std::path::Path) -> tauri::Result<()> {
+/// The main window, with the webview's own storage (remembered filters) in
+/// the local data folder, beside the cache.
+pub fn open_window(handle: &AppHandle, local_dir: &std::path::Path) -> tauri::Result<()> {
     let config = handle
         .config()
         .app
@@ -157,7 +199,7 @@ pub fn open_window(handle: &AppHandle, data_dir: &std::path::Path) -> tauri::Res
         .cloned()
         .unwrap_or_default();
     tauri::WebviewWindowBuilder::from_config(handle, &config)?
-        .data_directory(data_dir.join("webview"))
+        .data_directory(local_dir.join("webview"))
         // The window never leaves the app: outside links go to the system
         // browser through `open_external`.
         .on_navigation(is_app_url)

@@ -78,11 +78,17 @@ async fn a_second_launch_never_runs_beside_the_first() {
 
     // A process that names the same folder explicitly gets in, but the
     // journal's lock keeps it from sending: it says so in its log.
-    let log = data_dir.join("logs/linkdesk.log");
+    let logs = data_dir.join("logs");
     let _third = launch_directly(Some(&data_dir));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        // Daily files: linkdesk.YYYY-MM-DD.log.
+        let text: String = std::fs::read_dir(&logs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|f| std::fs::read_to_string(f.path()).unwrap_or_default())
+            .collect();
         if text.contains("Another Linkdesk is running on the data folder") {
             break;
         }

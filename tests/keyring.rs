@@ -177,3 +177,42 @@ fn child_without_a_session_bus() {
     assert_eq!(delete.code, ErrorCode::KeyringUnavailable, "{delete:?}");
     eprintln!("keyring unavailable as expected: {}", probe.message);
 }
+
+/// The start-up self-test against the real Secret Service: the value written
+/// is read back through a new entry, and nothing is left in the keyring.
+#[test]
+fn the_secret_service_passes_the_persistence_self_test() {
+    if !real_keyring() {
+        return;
+    }
+    // Waits for this process's own start-up verdict, so no other self-test
+    // is in flight while the keyring is searched below.
+    secrets::persists().unwrap();
+    secrets::self_test().unwrap();
+    // An entry of our own shows that the search sees Linkdesk's entries.
+    let witness = secrets::account(&unique_env("witness"), SecretSlot::BillerClientSecret);
+    secrets::set(&witness, &SecretString::new("witness-secret-0000")).unwrap();
+    let search = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", secrets::SERVICE])
+        .output()
+        .expect("secret-tool (libsecret-tools) is installed by scripts/setup.sh");
+    secrets::delete(&witness).unwrap();
+    // Attributes only: the values (`secret = …`) never reach the test output.
+    let listed: String = format!(
+        "{}{}",
+        String::from_utf8_lossy(&search.stdout),
+        String::from_utf8_lossy(&search.stderr)
+    )
+    .lines()
+    .filter(|line| !line.trim_start().starts_with("secret"))
+    .map(|line| format!("{line}\n"))
+    .collect();
+    assert!(
+        listed.contains(&witness),
+        "secret-tool did not list {witness}:\n{listed}"
+    );
+    assert!(
+        !listed.contains("linkdesk-keyring-self-test"),
+        "the self-test left an entry behind:\n{listed}"
+    );
+}

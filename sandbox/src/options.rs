@@ -1,6 +1,7 @@
 //! The sandbox's options: the command line of the binary and `start`'s argument.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "linkdesk-sandbox", version, about)]
@@ -8,6 +9,12 @@ pub struct Options {
     /// Address to listen on (port 0 picks a free port)
     #[arg(long, default_value = "127.0.0.1:0")]
     pub addr: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Seed for the demo data: the same seed gives byte-identical answers
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
@@ -50,6 +57,9 @@ pub struct Options {
     /// Fraction of requests (0..=1) answered with a 500
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
+    /// Deliver webhooks to any host, not only to loopback URLs (127.0.0.0/8, ::1, localhost)
+    #[arg(long)]
+    pub webhooks_to_any_host: bool,
     /// Fraction of writes (0..=1) whose effect is committed, then the connection closed unanswered
     #[arg(long, default_value_t = 0.0)]
     pub drop_after_commit_rate: f64,

@@ -20,6 +20,11 @@ pub struct AppInfo {
     pub writable: bool,
     pub work_offline: bool,
     pub notices: Vec<String>,
+    /// The journal, audit log and settings.
+    pub data_dir: String,
+    /// The cache and the window's own storage.
+    pub local_dir: String,
+    pub log_dir: String,
 }
 
 #[tauri::command]
@@ -31,7 +36,33 @@ pub fn app_info(app: State<'_, App>) -> AppInfo {
         writable: session.guard.writable(),
         work_offline: app.work_offline(),
         notices: app.startup_notices.clone(),
+        data_dir: app.data_dir.display().to_string(),
+        local_dir: app.local_dir.display().to_string(),
+        log_dir: crate::startup::log_dir(&app.local_dir)
+            .display()
+            .to_string(),
     }
+}
+
+/// Opens one of Linkdesk's own folders ("data", "local" or "log") in the
+/// system's file manager. The window names the folder, never a path.
+#[tauri::command]
+pub fn open_folder(handle: AppHandle, app: State<'_, App>, which: String) -> AppResult<()> {
+    let path = match which.as_str() {
+        "data" => app.data_dir.clone(),
+        "local" => app.local_dir.clone(),
+        "log" => crate::startup::log_dir(&app.local_dir),
+        _ => return Err(AppError::invalid(format!("No folder called \"{which}\""))),
+    };
+    handle
+        .opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .map_err(|e| {
+            AppError::internal(format!(
+                "Could not open {} in the file manager: {e}",
+                path.display()
+            ))
+        })
 }
 
 #[tauri::command]

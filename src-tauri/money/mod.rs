@@ -13,7 +13,7 @@ pub mod webhooks;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::app::{blocking, builtin_session, App, EMBEDDED_ENV_ID};
+use crate::app::{blocking, App, EMBEDDED_ENV_ID};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::journal::RefundRow;
 use crate::linkmoney::AccountDetails;
@@ -43,7 +43,7 @@ pub async fn resolve_at_start(app: &App) -> AppResult<Vec<RefundRow>> {
         let session = if row.env_id == active.env.id {
             Ok(active.clone())
         } else if row.env_id == EMBEDDED_ENV_ID {
-            Ok(Arc::new(builtin_session(&app.http, &app.builtin)))
+            Ok(Arc::new(app.builtin_session()))
         } else {
             match app.envs.get(&row.env_id) {
                 // Reading the keyring blocks.

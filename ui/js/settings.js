@@ -24,6 +24,35 @@ export async function load() {
   for (const env of view.environments) list.append(card(env));
 }
 
+// "About Linkdesk": the version and the folders, each with an Open button
+// that asks Linkdesk to open its own folder (the window never names a path).
+async function about() {
+  let info;
+  try {
+    info = await call("app_info");
+  } catch (err) {
+    showError(err);
+    return;
+  }
+  const folder = (label, path, which) => [
+    h("dt", {}, label),
+    h("dd", {},
+      h("span", { class: "mono", testid: `about-${which}-dir` }, path), " ",
+      h("button", { class: "ghost", type: "button", testid: `open-${which}-dir`,
+        onclick: () => call("open_folder", { which }).catch(showError) }, "Open")),
+  ];
+  await openDialog({
+    title: "About Linkdesk",
+    body: h("dl", { class: "fields", testid: "about" },
+      h("dt", {}, "Version"), h("dd", { testid: "about-version" }, info.version),
+      ...folder("Data folder", info.dataDir, "data"),
+      ...folder("Cache folder", info.localDir, "local"),
+      ...folder("Log folder", info.logDir, "log")),
+    okLabel: "Close",
+    cancelLabel: null,
+  });
+}
+
 function secretText(s) {
   if (!s.set) return h("span", { class: "null" }, "not set");
   return s.hint === "sandbox" ? "sandbox credentials" : s.hint ? `set, ends in …${s.hint}` : "set";
@@ -194,6 +223,7 @@ export function init() {
     localStorage.setItem(LETTERS_KEY, letters.checked ? "on" : "off");
     toast(letters.checked ? "Single-letter shortcuts are on" : "Single-letter shortcuts are off; Ctrl+K, Enter, Esc and the arrows still work");
   });
+  $("#about-open").addEventListener("click", about);
 }
 
 export function onKey(e) {

@@ -118,8 +118,8 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
         ok.disabled = false;
       }
     });
-    // A dialog that only tells something has one button (cancelLabel null).
-    const cancel = cancelLabel === null ? null
+    // A dialog that only tells something has one button (no cancelLabel).
+    const cancel = !cancelLabel ? null
       : h("button", { class: "ghost", testid: "confirm-cancel", type: "button", onclick: () => finish(undefined) }, cancelLabel);
     clear(dialog).append(
       h("div", { class: "dialog-body" }, h("h3", { id: "dialog-title" }, title), body, error),

@@ -125,13 +125,41 @@ impl Event {
     }
 }
 
+/// Whether webhooks may be delivered to `url`: only to this machine's
+/// loopback (an IP literal in 127.0.0.0/8, ::1, or `localhost`; no name is
+/// looked up), unless `--webhooks-to-any-host` was given. The sandbox is a
+/// demo: it never posts to another machine.
+pub fn deliverable(state: &AppState, url: &str) -> bool {
+    state.options.webhooks_to_any_host || is_loopback_url(url)
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    match reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 /// Posts each event to every subscription that wants it, in order, in the
-/// background. Failures are dropped: delivery is best-effort.
+/// background. Failures are dropped: delivery is best-effort. Subscriptions
+/// to hosts other than loopback get nothing (see `deliverable`).
 pub fn dispatch(state: &SharedState, events: Vec<Event>) {
     let deliveries: Vec<(String, Vec<Value>)> = {
         let subscriptions = lock(&state.webhooks);
         subscriptions
             .iter()
+            .filter(|s| {
+                let ok = deliverable(state, &s.url);
+                if !ok {
+                    tracing::debug!(url = %s.url, "webhook not delivered: not a loopback URL");
+                }
+                ok
+            })
             .filter_map(|s| {
                 let payloads: Vec<Value> = events
                     .iter()
@@ -167,4 +195,32 @@ fn payload(state: &AppState, event: &Event) -> Value {
         "eventType": event.kind,
         "metadata": metadata,
     })
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback_url;
+
+    #[test]
+    fn only_loopback_urls_get_webhooks() {
+        for url in [
+            "http://127.0.0.1:8080/hook",
+            "http://127.8.9.10/hook",
+            "https://localhost/hook",
+            "http://LOCALHOST:1/x",
+            "http://[::1]:9/hook",
+        ] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in [
+            "https://hooks.example.com/x",
+            "http://10.0.0.1/hook",
+            "http://192.168.1.2/hook",
+            "http://localhost.example.com/hook",
+            "http://[::2]/hook",
+            "not a url",
+        ] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
+    }
 }
