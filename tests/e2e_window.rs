@@ -742,6 +742,12 @@ async fn errors_stay_environments_follow_and_offline_writes() {
     // Item 14: a link session's URL that no browser can open is copied,
     // and said so in words, never as the launcher's raw error.
     app.wait_js("the proceed button", "(() => { const b = document.querySelector('[data-testid=rtl-proceed]'); return b && !b.disabled; })()").await;
+    // Toasts sit at the bottom right, over the pane's buttons: let them go.
+    app.wait_js(
+        "the toasts gone",
+        "!document.querySelector('[data-testid=toast]')",
+    )
+    .await;
     app.click_on(&tid("rtl-proceed")).await;
     app.click_on(&tid("confirm-ok")).await;
     app.click_on(&tid("open-session-url")).await;
