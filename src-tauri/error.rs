@@ -38,6 +38,8 @@ pub enum ErrorCode {
     /// Another Linkdesk process holds this data folder's refund journal, so
     /// this one neither sends nor resolves refunds.
     JournalInUse,
+    /// No web browser could be opened for a link (none is set up).
+    NoBrowser,
     /// Team mode is configured but its PostgreSQL store cannot be reached or
     /// used right now: refunds are refused (no claim can be made).
     TeamUnavailable,
@@ -71,6 +73,7 @@ impl ErrorCode {
             ErrorCode::ProductionLocked => "production_locked",
             ErrorCode::OfflineWrite => "offline_write",
             ErrorCode::JournalInUse => "journal_in_use",
+            ErrorCode::NoBrowser => "no_browser",
             ErrorCode::TeamUnavailable => "team_unavailable",
             ErrorCode::ClaimRefused => "claim_refused",
             ErrorCode::Incomplete => "incomplete",

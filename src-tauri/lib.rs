@@ -10,6 +10,7 @@ pub mod csv_out;
 pub mod environments;
 pub mod error;
 pub mod export;
+pub mod goto;
 pub mod http;
 pub mod journal;
 pub mod linkmoney;
@@ -113,6 +114,7 @@ pub fn run() {
             commands::rtl::proceed_rtl,
             commands::rtl::export_rtls_csv,
             commands::rtl::find_by_id,
+            commands::rtl::locate_id,
             commands::sync::start_sync,
             commands::sync::cancel_sync,
             commands::sync::sync_status,

@@ -372,6 +372,8 @@ impl<'a> Run<'a> {
         state.records_done += page.items.len() as u64;
         state.next_page = page_no + 1;
         let at_end = page.items.is_empty() || state.next_page > state.pages_total;
+        // What this page brought, before a finished phase starts its count again.
+        let report = self.progress(phase, page_no, state);
         if at_end || all_known {
             let next = match phase {
                 SyncPhase::Full => {
@@ -390,7 +392,7 @@ impl<'a> Run<'a> {
             state.records_done = 0;
         }
         self.save(state).await?;
-        self.report(self.progress(phase, page_no, state));
+        self.report(report);
         Ok(if self.cancel.is_cancelled() {
             Step::Cancelled
         } else {

@@ -133,7 +133,10 @@ async fn environments_keyring_and_production_guard() {
     ))
     .await;
     app.wait_until(
-        &format!("{} [data-testid=test-result]", card("Second sandbox")),
+        &format!(
+            "{} [data-testid=test-result-biller]",
+            card("Second sandbox")
+        ),
         |t| t.starts_with('✓'),
     )
     .await;
@@ -143,7 +146,10 @@ async fn environments_keyring_and_production_guard() {
     ))
     .await;
     app.wait_until(
-        &format!("{} [data-testid=test-result]", card("Second sandbox")),
+        &format!(
+            "{} [data-testid=test-result-linkmoney]",
+            card("Second sandbox")
+        ),
         |t| t.contains("token"),
     )
     .await;

@@ -27,7 +27,11 @@ const BROWSER: &[&str] = &[
     "ctrlKey",
     "altKey",
     "isComposing",
+    "shiftKey",
+    "defaultPrevented",
     "activeElement",
+    "offsetParent",
+    "tabIndex",
 ];
 
 /// Names of the UI's own state and functions (not from the core).
@@ -39,6 +43,10 @@ const UI_OWN: &[&str] = &[
     "openRecord",
     "onChange",
     "linkdeskShow",
+    "linkdeskShowRtls",
+    "linkdeskGoto",
+    "letterShortcuts",
+    "formError",
 ];
 
 fn root() -> PathBuf {

@@ -9,7 +9,7 @@ use serde_json::json;
 use url::Url;
 
 use super::types::*;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::{self, path_id, ServiceUrl};
 
 const SERVICE: &str = "BillerAPI";
@@ -204,9 +204,18 @@ impl BillerClient {
 
     /// Writes are sent once: BillerAPI documents no idempotency key, so a retry
     /// could act twice. The caller re-reads the record to learn the outcome.
+    /// No connection means nothing was sent: that is said plainly, and is not
+    /// an "unknown outcome".
     async fn write<T: DeserializeOwned>(&self, req: RequestBuilder) -> AppResult<T> {
         match req.send().await {
             Ok(resp) => Self::decode(resp).await,
+            Err(e) if e.is_connect() || e.is_builder() => Err(AppError::new(
+                ErrorCode::OfflineWrite,
+                format!(
+                    "{} Nothing was sent: the record is unchanged.",
+                    http::transport_error(SERVICE, &e).message
+                ),
+            )),
             Err(e) => Err(http::transport_error(SERVICE, &e)),
         }
     }

@@ -23,6 +23,7 @@ use rusqlite::Connection;
 
 pub use open::{CHECK_MARKER, FILE_NAME};
 pub use records::Lookup;
+pub use rtl_index::collation_key;
 pub use sync_state::SyncState;
 
 use crate::error::{AppError, ErrorCode};

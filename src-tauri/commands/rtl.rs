@@ -6,6 +6,7 @@ use crate::biller::{Biller, NewRtl, ProceedResult, RequestToLink, RtlFilter, Rtl
 use crate::cache::{FoundRecord, RtlSort};
 use crate::error::AppResult;
 use crate::export::{self, Exported};
+use crate::goto::{self, GotoAnswer};
 use crate::rtls::{self, Listed, ReadFrom, RtlDetail};
 
 #[tauri::command]
@@ -88,8 +89,16 @@ pub async fn export_rtls_csv(
         .map(Some)
 }
 
-/// "Go to ID": any cached record by ID or ID prefix.
+/// "Go to ID": any cached record by ID or ID prefix, and what the typed text
+/// looks like.
 #[tauri::command]
-pub async fn find_by_id(app: State<'_, App>, query: String) -> AppResult<Vec<FoundRecord>> {
-    rtls::find_by_id(&app, query).await
+pub async fn find_by_id(app: State<'_, App>, query: String) -> AppResult<GotoAnswer> {
+    goto::search(&app, query).await
+}
+
+/// "Go to ID" for an ID the cache does not hold: asked of the service its
+/// shape belongs to.
+#[tauri::command]
+pub async fn locate_id(app: State<'_, App>, id: String) -> AppResult<FoundRecord> {
+    goto::locate(&app, id).await
 }

@@ -11,10 +11,20 @@ use crate::sync::{self, SyncCancel, SyncOptions, SyncProgress};
 #[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 struct Finished {
+    /// The environment synced: the window shows a sync only in its own.
+    env: String,
     complete: bool,
     records_done: u64,
     message: String,
     error: Option<AppError>,
+}
+
+/// A progress event, with the environment it belongs to.
+#[derive(Serialize, Clone)]
+struct EnvProgress<'a> {
+    env: &'a str,
+    #[serde(flatten)]
+    progress: SyncProgress,
 }
 
 #[derive(Serialize)]
@@ -64,14 +74,19 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
         // The environment's budget less the reserve for browsing.
         let opts = SyncOptions::for_budget(budget);
         let emitter = handle.clone();
+        let synced = env.clone();
         let result = sync::sync_all_rtls(
             &client,
             &app.cache,
             &env,
             opts,
             cancel,
-            |p: SyncProgress| {
-                let _ = emitter.emit("sync-progress", p);
+            |progress: SyncProgress| {
+                let event = EnvProgress {
+                    env: &synced,
+                    progress,
+                };
+                let _ = emitter.emit("sync-progress", event);
             },
         )
         .await;
@@ -83,6 +98,7 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
         *app.sync.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let finished = match result {
             Ok(o) => Finished {
+                env: env.clone(),
                 complete: o.completed,
                 records_done: cached,
                 message: match (o.completed, o.rate_limited) {
@@ -93,6 +109,7 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
                 error: None,
             },
             Err(e) => Finished {
+                env: env.clone(),
                 complete: false,
                 records_done: cached,
                 message: format!(

@@ -8,7 +8,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use crate::app::App;
 use crate::environments::EnvKind;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::export::{self, ExportTarget};
 use crate::session::EnvSummary;
 
@@ -97,10 +97,20 @@ pub fn open_external(handle: AppHandle, url: String) -> AppResult<()> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(AppError::invalid("Only http and https links are opened"));
     }
-    handle
-        .opener()
-        .open_url(parsed.as_str(), None::<&str>)
-        .map_err(|e| AppError::internal(format!("Could not open the browser: {e}")))
+    if let Err(e) = handle.opener().open_url(parsed.as_str(), None::<&str>) {
+        // Most often no browser is set up: the person can still paste the link.
+        tracing::warn!(error = %e, "could not open a browser");
+        let copied = handle.clipboard().write_text(parsed.as_str()).is_ok();
+        return Err(AppError::new(
+            ErrorCode::NoBrowser,
+            if copied {
+                "No web browser could be opened for this link. It was copied to the clipboard: paste it into a browser."
+            } else {
+                "No web browser could be opened for this link. Copy it from the record and paste it into a browser."
+            },
+        ));
+    }
+    Ok(())
 }
 
 #[tauri::command]

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use linkdesk::biller::{Biller, RequestToLink, RtlFilter, RtlPage, RtlStatus};
 use linkdesk::cache::schema::{migrate_to, LATEST_VERSION};
-use linkdesk::cache::{Cache, CacheError, RecordKind, RtlSort, RtlSortColumn, CHECK_MARKER};
+use linkdesk::cache::{
+    collation_key, Cache, CacheError, RecordKind, RtlSort, RtlSortColumn, CHECK_MARKER,
+};
 use serde_json::json;
 
 mod files;

@@ -214,11 +214,12 @@ fn any_column_sorts_both_ways_with_ties_broken_by_id() {
             let key = |r: &RequestToLink| -> Option<String> {
                 match column {
                     RtlSortColumn::Id => Some(String::new()),
-                    RtlSortColumn::ClientUserId => Some(r.client_user_id.clone()),
+                    // Names as people read them: accents and case aside.
+                    RtlSortColumn::ClientUserId => Some(collation_key(&r.client_user_id)),
                     RtlSortColumn::Biller => r
                         .biller_id
                         .as_ref()
-                        .map(|b| names.get(b).cloned().unwrap_or(b.clone())),
+                        .map(|b| collation_key(names.get(b).unwrap_or(b))),
                     RtlSortColumn::Status => Some(r.status.as_str().to_string()),
                     RtlSortColumn::CreatedAt => r.created_at.clone(),
                     RtlSortColumn::UpdatedAt => r.updated_at.clone(),
@@ -226,7 +227,15 @@ fn any_column_sorts_both_ways_with_ties_broken_by_id() {
             };
             let mut want = all.clone();
             want.sort_by(|a, b| {
-                let o = key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id));
+                // Equal keys: the exact user ID, then the ID.
+                let exact = |r: &RequestToLink| match column {
+                    RtlSortColumn::ClientUserId => r.client_user_id.clone(),
+                    _ => String::new(),
+                };
+                let o = key(a)
+                    .cmp(&key(b))
+                    .then_with(|| exact(a).cmp(&exact(b)))
+                    .then_with(|| a.id.cmp(&b.id));
                 if descending {
                     o.reverse()
                 } else {
@@ -248,6 +257,6 @@ fn any_column_sorts_both_ways_with_ties_broken_by_id() {
     assert!(page
         .items
         .windows(2)
-        .all(|w| w[0].client_user_id <= w[1].client_user_id));
+        .all(|w| collation_key(&w[0].client_user_id) <= collation_key(&w[1].client_user_id)));
     assert!(page.items.iter().all(|r| r.status == RtlStatus::Pending));
 }

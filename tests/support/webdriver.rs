@@ -317,6 +317,38 @@ impl App {
         self.cmd("DELETE", "/actions", None).await;
     }
 
+    /// Presses `key` while `modifier` is held (e.g. Control "\u{E009}" and
+    /// "k" for Ctrl+K): one keystroke, as real key events.
+    pub async fn chord(&self, modifier: &str, key: &str) {
+        let actions = json!({"actions": [{
+            "type": "key", "id": "keyboard",
+            "actions": [
+                {"type": "keyDown", "value": modifier}, {"type": "keyDown", "value": key},
+                {"type": "keyUp", "value": key}, {"type": "keyUp", "value": modifier}
+            ]
+        }]});
+        self.cmd("POST", "/actions", Some(actions)).await;
+        self.cmd("DELETE", "/actions", None).await;
+    }
+
+    /// Moves the pointer to (x, y) of the viewport and, with `click`, clicks
+    /// there: real pointer events (hover, a click on a dialog's backdrop).
+    pub async fn pointer_at(&self, x: i64, y: i64, click: bool) {
+        let mut steps = vec![
+            json!({"type": "pointerMove", "duration": 0, "origin": "viewport", "x": x, "y": y}),
+        ];
+        if click {
+            steps.push(json!({"type": "pointerDown", "button": 0}));
+            steps.push(json!({"type": "pointerUp", "button": 0}));
+        }
+        let actions = json!({"actions": [{
+            "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+            "actions": steps
+        }]});
+        let v = self.cmd("POST", "/actions", Some(actions)).await;
+        assert!(v.get("error").is_none(), "pointer refused: {v}");
+    }
+
     /// Sets the window's outer size, in CSS pixels.
     pub async fn resize(&self, width: u32, height: u32) {
         self.cmd(

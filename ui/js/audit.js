@@ -3,7 +3,7 @@
 
 import { call } from "./api.js";
 import { h, $, fill } from "./dom.js";
-import { dateTime, num } from "./format.js";
+import { dateTimeSeconds, num } from "./format.js";
 import { showError, hideError, toast } from "./ui.js";
 
 const LIMIT = 50;
@@ -11,8 +11,8 @@ const state = { offset: 0, total: 0 };
 let els = null;
 
 export function init() {
-  const action = h("select", { testid: "audit-action" }, h("option", { value: "" }, "All actions"));
-  const env = h("select", { testid: "audit-env" }, h("option", { value: "" }, "All environments"));
+  const action = h("select", { testid: "audit-action", "aria-label": "Action" }, h("option", { value: "" }, "All actions"));
+  const env = h("select", { testid: "audit-env", "aria-label": "Environment" }, h("option", { value: "" }, "All environments"));
   const from = h("input", { type: "date", testid: "audit-from", title: "From (local date)" });
   const to = h("input", { type: "date", testid: "audit-to", title: "To (local date, included)" });
   for (const el of [action, env, from, to]) el.addEventListener("change", () => { state.offset = 0; load(); });
@@ -72,6 +72,16 @@ async function loadFacets() {
 }
 
 async function load() {
+  if (els.from.value && els.to.value && els.from.value > els.to.value) {
+    // Nothing can match: said, not shown as an empty log.
+    fill(els.rows);
+    els.empty.hidden = false;
+    els.empty.textContent = "“From” is after “To”: no entry can match. Swap the dates or clear one.";
+    els.total.textContent = "";
+    els.prev.disabled = els.next.disabled = true;
+    return;
+  }
+  els.empty.textContent = "Nothing recorded for these filters.";
   try {
     const command = els.team.checked ? "team_audit_page" : "audit_page";
     const page = await call(command, { filter: filter(), offset: state.offset, limit: LIMIT });
@@ -92,7 +102,7 @@ function row(r) {
   const result = r.outcome === "ok" ? (r.detail || "") : [r.errorCode, r.errorMessage].filter(Boolean).join(": ");
   const fields = JSON.stringify(r.fields);
   return h("tr", { testid: "audit-row", class: "static", dataset: { action: r.action } },
-    h("td", {}, dateTime(r.at)),
+    h("td", { class: "nowrap" }, dateTimeSeconds(r.at)),
     h("td", { testid: "audit-agent" }, r.agent || h("span", { class: "muted" }, "this seat")),
     h("td", {}, r.envName),
     h("td", {}, h("span", { class: "mono", testid: "audit-row-action" }, r.action)),

@@ -26,14 +26,14 @@ function render(res, detail) {
   const c = v.customer;
   const preferred = c.accountDetails;
   const refund = h("button", {
-    class: "primary", testid: "customer-refund", disabled: !!v.refundBlock || shell.writesLocked(),
-    title: v.refundBlock || "Refund one of this customer's payments", onclick: () => openRefund(c.id, null),
+    class: "primary", testid: "customer-refund", disabled: !!(v.refundBlock || shell.writeBlock(res)),
+    title: v.refundBlock || shell.writeBlock(res) || "Refund one of this customer's payments (r)", "aria-keyshortcuts": "R", onclick: () => openRefund(c.id, null),
   }, "Refund…");
   fill(detail,
     h("div", { class: "detail-head" },
       h("h2", { testid: "customer-name" }, v.name), badge(c.customerStatus, "customer-status"),
       h("span", { class: "spacer" }), refund),
-    v.refundBlock ? h("div", { class: "block-note", testid: "refund-block" }, v.refundBlock) : null,
+    v.refundBlock || shell.writeBlock(res) ? h("div", { class: "block-note", testid: "refund-block" }, v.refundBlock || shell.writeBlock(res)) : null,
     h("dl", { class: "fields" },
       field("Customer ID", null, { node: h("span", { class: "value mono" }, c.id, " ", copyButton(c.id)) }),
       field("First name", c.firstName),

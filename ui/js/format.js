@@ -5,6 +5,8 @@ const locale = navigator.language && !/^(c|posix)$/i.test(navigator.language) ? 
 const numberFmt = new Intl.NumberFormat(locale, { useGrouping: true });
 const dateTimeFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
 const timeFmt = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
+const shortFmt = new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short" });
+const secondsFmt = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" });
 
 export const num = (n) => numberFmt.format(n);
 
@@ -13,6 +15,20 @@ export function dateTime(iso) {
   if (!iso) return "—";
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? String(iso) : dateTimeFmt.format(d);
+}
+
+/** A compact date and time for table cells ("12/2/26, 6:37 PM"); `dateTime` in its title. */
+export function shortDateTime(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : shortFmt.format(d);
+}
+
+/** dateTime with seconds, where the order of events matters (the audit log). */
+export function dateTimeSeconds(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : secondsFmt.format(d);
 }
 
 export function clock(iso) {

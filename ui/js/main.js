@@ -34,19 +34,46 @@ export function show(name, id) {
   else views[name].refresh();
 }
 window.linkdeskShow = show; // for views that link to each other without import cycles
+window.linkdeskGoto = (text) => goto.toggle(text || "");
+
+// The service stopped or started answering: every write button says so at once.
+document.addEventListener("linkdesk-writable", () => {
+  const block = shell.writeBlock();
+  for (const b of document.querySelectorAll("[data-writes]")) {
+    b.disabled = !!block;
+    b.title = block || b.dataset.writes;
+  }
+});
+
+/** Lists the requests to link of one client user ID or biller (from "Go to ID"). */
+window.linkdeskShowRtls = (filter) => {
+  show("rtls");
+  rtl.showOnly(filter);
+};
+
+/** True when Enter or Space belongs to the focused control (a button, a link, a row's own handler). */
+function activates(e) {
+  const t = e.target;
+  return (e.key === "Enter" || e.key === " ") && t instanceof HTMLElement
+    && t.matches("button, a[href], summary, input[type=checkbox], input[type=radio], [role=button]");
+}
 
 document.addEventListener("keydown", (e) => {
+  if (e.defaultPrevented) return; // a dialog or a field used it
   if ($("#dialog").open || $("#goto").open) return; // dialogs handle their own keys
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
     e.preventDefault();
-    $("#goto-open").click();
+    goto.toggle();
     return;
   }
   if (e.key === "Escape") {
     if (isTyping(e)) { e.target.blur(); e.preventDefault(); return; }
     if (!$("#error-banner").hidden) { hideError(); return; }
   }
-  if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (isTyping(e) || activates(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+  // Single-letter shortcuts can be turned off (Settings → Keyboard); Enter,
+  // Esc and the arrows keep working.
+  if (e.key.length === 1 && !settings.letterShortcuts()) return;
   // "g" then a letter jumps to a view.
   if (pendingG) {
     pendingG = false;
@@ -59,10 +86,11 @@ document.addEventListener("keydown", (e) => {
 });
 
 const SHORTCUTS = [
-  ["Ctrl K", "Go to any cached record by ID"],
+  ["Ctrl K", "Go to any record by ID (the cache, then the service), or a client user ID's requests"],
   ["/", "Search"],
   ["j / k, ↓ / ↑", "Move the selection"],
   ["Enter", "Open the selected row"],
+  ["r", "Refund the open transaction or customer (Ctrl+Enter sends, after the review)"],
   ["Esc", "Close the detail, a dialog or the error"],
   ["[ / ]", "Previous / next page"],
   ["n", "New request to link"],
@@ -78,6 +106,7 @@ function showShortcuts() {
     body: h("dl", { class: "summary", testid: "shortcuts" },
       SHORTCUTS.map(([keys, what]) => [h("dt", {}, h("kbd", {}, keys)), h("dd", {}, what)])),
     okLabel: "Close",
+    cancelLabel: null,
   });
 }
 

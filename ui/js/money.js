@@ -42,7 +42,7 @@ export function field(label, value, { mono = false, node = null, testid } = {}) 
 
 /** A lookup box: an ID field and a button; `onLookup(id)` on Enter or click. */
 export function lookupBar({ placeholder, testid, onLookup }) {
-  const input = h("input", { type: "text", placeholder, testid: `${testid}-input`, autocomplete: "off", spellcheck: "false", class: "lookup-input" });
+  const input = h("input", { type: "text", placeholder, "aria-label": placeholder, testid: `${testid}-input`, autocomplete: "off", spellcheck: "false", class: "lookup-input" });
   const go = () => { const id = input.value.trim(); if (id) onLookup(id); };
   input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); go(); } });
   const button = h("button", { class: "primary", testid: `${testid}-go`, onclick: go }, "Look up");

@@ -63,12 +63,31 @@ export async function openRefund(customerId, transactionId) {
   const payment = d.transactionId;
   const amount = h("input", { type: "text", testid: "refund-amount", placeholder: "e.g. 12.50", autocomplete: "off", inputmode: "decimal" });
   const reference = h("input", { type: "text", testid: "refund-client-ref", placeholder: "Optional, e.g. the ticket number", autocomplete: "off", maxlength: 255 });
-  const descriptor = h("input", { type: "text", testid: "refund-descriptor", placeholder: "Optional: letters, digits, spaces (80 at most)", autocomplete: "off", maxlength: 80 });
+  const descriptor = h("input", { type: "text", testid: "refund-descriptor", placeholder: "Optional: letters, digits, spaces (80 at most)", autocomplete: "off", "aria-describedby": "refund-descriptor-count" });
   const retype = h("input", { type: "text", testid: "refund-amount-again", autocomplete: "off", inputmode: "decimal" });
+  // What the typed amount is read as ("$1,000.00", "12.5"), and how much of
+  // the descriptor is used: said as the person types, never cut silently.
+  const normalised = h("span", { class: "field-note", testid: "refund-amount-normalised", id: "refund-amount-note", "aria-live": "polite" });
+  const count = h("span", { class: "field-note", testid: "refund-descriptor-count", id: "refund-descriptor-count", "aria-live": "polite" });
+  amount.setAttribute("aria-describedby", "refund-amount-note");
+  const showAmount = () => {
+    const typed = amount.value.trim();
+    const c = parseCents(typed);
+    normalised.classList.toggle("bad", !!typed && (c === null || c <= 0));
+    normalised.textContent = !typed ? "" : c === null || c <= 0 ? "Not an amount: type e.g. 12.50 or $1,000.00" : `Refunds ${formatCents(c)}`;
+  };
+  const showCount = () => {
+    const n = descriptor.value.trim().length;
+    count.classList.toggle("bad", n > 80);
+    count.textContent = n > 80 ? `${n} of 80 characters: ${n - 80} too many` : `${n} of 80 characters`;
+  };
+  amount.addEventListener("input", showAmount);
+  descriptor.addEventListener("input", showCount);
+  showCount();
   const form = h("div", { class: "refund-form" },
-    h("label", {}, `Amount (USD), at most ${formatCents(d.capCents)}`, amount),
+    h("label", {}, `Amount (USD), at most ${formatCents(d.capCents)}`, amount, normalised),
     h("label", {}, "Client reference ID", reference),
-    h("label", {}, "Statement descriptor", descriptor));
+    h("label", {}, "Statement descriptor", descriptor, count));
   const head = summary(d);
   const review = h("div", { class: "refund-review", testid: "refund-review", hidden: true });
   let step = 1;
@@ -83,6 +102,7 @@ export async function openRefund(customerId, transactionId) {
         cents = parseCents(amount.value);
         if (cents === null || cents <= 0) throw new Error("Type an amount in US dollars with at most two decimals, e.g. 12.50 or $1,000.00.");
         if (cents > d.capCents) throw new Error(`At most ${formatCents(d.capCents)} can be refunded (${d.capNote}).`);
+        if (descriptor.value.trim().length > 80) throw new Error(`The descriptor holds ${descriptor.value.trim().length} characters; 80 at most are sent. Shorten it.`);
         if (!DESCRIPTOR.test(descriptor.value.trim())) throw new Error("The descriptor may hold only letters A–Z, digits and spaces, 80 at most.");
         showReview();
         return undefined;
@@ -108,6 +128,15 @@ export async function openRefund(customerId, transactionId) {
   let busy = false;
   const blockEsc = (e) => { if (busy) e.preventDefault(); };
   dialog.addEventListener("cancel", blockEsc);
+  // After the review, Ctrl+Enter sends: a deliberate key, never a second
+  // plain Enter.
+  const sendKey = (e) => {
+    if (step !== 2 || busy || e.key !== "Enter" || !(e.ctrlKey || e.metaKey)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    ok.click();
+  };
+  dialog.addEventListener("keydown", sendKey, true);
 
   let change = null;
   function sending(on) {
@@ -124,7 +153,7 @@ export async function openRefund(customerId, transactionId) {
     head.hidden = true;
     const above = cents > d.thresholdCents;
     const approval = d.approvalThresholdCents != null && cents > d.approvalThresholdCents;
-    const lead = h("p", { class: "review-lead", tabindex: "-1", testid: "refund-review-lead" }, "Check this refund. It moves real money to the customer's bank account.");
+    const lead = h("p", { class: "review-lead", tabindex: "-1", testid: "refund-review-lead" }, "Check this refund. It moves real money to the customer's bank account. ", h("span", { class: "hint" }, above ? "" : `${approval ? "Request approval" : "Send it"} with the button or Ctrl+Enter.`));
     change = h("button", { class: "ghost small", type: "button", testid: "refund-change", onclick: () => { step = 1; form.hidden = false; head.hidden = false; review.hidden = true; ok.className = "primary"; ok.textContent = "Review refund…"; amount.focus(); } }, "Change");
     fill(review,
       lead,
@@ -146,12 +175,14 @@ export async function openRefund(customerId, transactionId) {
     review.hidden = false;
     ok.className = "danger";
     ok.textContent = approval ? `Request approval of ${formatCents(cents)}` : `Send refund of ${formatCents(cents)}`;
+    ok.title = "Ctrl+Enter";
     // Never the Send button: a second Enter must not send unseen.
     (above ? retype : lead).focus();
   }
 
   const row = await pending;
   dialog.removeEventListener("cancel", blockEsc);
+  dialog.removeEventListener("keydown", sendKey, true);
   if (!row) {
     call("refund_discard", { requestKey: d.requestKey }).catch(() => {});
     return;
@@ -381,7 +412,9 @@ async function loadThreshold() {
 
 async function saveThreshold() {
   try {
-    const cents = await call("set_refund_threshold", { amount: els.threshold.value.trim() });
+    const typed = parseCents(els.threshold.value);
+    const cents = await call("set_refund_threshold", { amount: typed === null ? els.threshold.value.trim() : centsText(typed) });
+    hideError();
     toast(`Amounts above ${formatCents(cents)} must now be typed twice`);
     loadThreshold();
   } catch (err) {
@@ -416,7 +449,7 @@ export async function refreshList() {
 
 function row(r, withEnv) {
   const retry = OPEN_STATES.includes(r.state)
-    ? h("button", { class: "small", testid: "refund-retry", disabled: shell.writesLocked(), onclick: (e) => { e.stopPropagation(); retryRefund(r, e.target); } }, "Retry")
+    ? h("button", { class: "small", testid: "refund-retry", disabled: shell.writesLocked() || shell.workOffline, title: shell.writesLocked() || shell.workOffline ? shell.writeBlock() : "Send again with the same request key (never a second refund)", onclick: (e) => { e.stopPropagation(); retryRefund(r, e.target); } }, "Retry")
     : null;
   const record = r.state === "MADE_ELSEWHERE" && r.elsewhereCents == null
     ? h("button", { class: "small", testid: "refund-record-elsewhere", onclick: async (e) => { e.stopPropagation(); if (await recordElsewhere(r)) { toast("Amount recorded"); refreshList(); } } }, "Record amount…")

@@ -3,7 +3,7 @@
 
 import { call } from "./api.js";
 import { h, clear, $, debounce, append } from "./dom.js";
-import { num, dateTime, range, timeLeft } from "./format.js";
+import { num, dateTime, shortDateTime, range, timeLeft } from "./format.js";
 import { showError, hideError, toast, badge, copyButton, openDialog, freshness } from "./ui.js";
 import { shell } from "./shell.js";
 import * as sync from "./sync.js";
@@ -117,14 +117,16 @@ function render() {
     const biller = rtl.biller_id ? state.billers.get(rtl.biller_id) || rtl.biller_id : "—";
     const row = h("tr", {
       testid: "rtl-row", dataset: { id: rtl.id }, class: i === state.selected ? "selected" : "",
+      "aria-selected": i === state.selected ? "true" : "false", tabindex: i === Math.max(state.selected, 0) ? "0" : "-1",
       onclick: () => { select(i); openDetail(rtl.id); },
+      onfocus: () => { if (state.selected !== i) select(i); },
     },
       h("td", { class: "mono" }, rtl.id),
       h("td", { title: rtl.client_user_id }, rtl.client_user_id),
       h("td", { title: rtl.biller_id || "" }, biller),
       h("td", {}, badge(rtl.status, "rtl-status")),
-      h("td", { class: "num" }, dateTime(rtl.created_at)),
-      h("td", { class: "num" }, dateTime(rtl.updated_at)),
+      h("td", { class: "num", title: dateTime(rtl.created_at) }, shortDateTime(rtl.created_at)),
+      h("td", { class: "num", title: dateTime(rtl.updated_at) }, shortDateTime(rtl.updated_at)),
     );
     tbody.append(row);
   });
@@ -137,6 +139,7 @@ function render() {
     ? (filtered ? "The local cache holds no requests matching these filters." : "The local cache holds no requests to link for this environment.")
     : filtered ? "No requests match these filters. An ID? Go to ID (Ctrl K) looks it up at the service."
       : "No requests to link yet. Create one with “New request”.";
+  $("#rtl-empty-goto").hidden = state.items.length > 0 || !filtered;
   const coverage = state.source?.coverage;
   const partial = coverage && !(coverage.serviceTotal != null && coverage.cached >= coverage.serviceTotal);
   $("#rtl-coverage").hidden = !partial;
@@ -154,6 +157,7 @@ function render() {
     const col = th.dataset.sort;
     th.classList.toggle("sorted-asc", state.sort?.column === col && !state.sort.descending);
     th.classList.toggle("sorted-desc", state.sort?.column === col && state.sort.descending);
+    th.setAttribute("aria-sort", state.sort?.column !== col ? "none" : state.sort.descending ? "descending" : "ascending");
   }
 }
 
@@ -172,7 +176,13 @@ function select(i) {
   if (!state.items.length) return;
   state.selected = Math.max(0, Math.min(i, state.items.length - 1));
   const rows = document.querySelectorAll("#rtl-rows tr");
-  rows.forEach((r, j) => r.classList.toggle("selected", j === state.selected));
+  const focusIn = $("#rtl-rows").contains(document.activeElement);
+  rows.forEach((r, j) => {
+    r.classList.toggle("selected", j === state.selected);
+    r.setAttribute("aria-selected", j === state.selected ? "true" : "false");
+    r.tabIndex = j === state.selected ? 0 : -1;
+  });
+  if (focusIn) rows[state.selected]?.focus();
   rows[state.selected]?.scrollIntoView({ block: "nearest" });
 }
 
@@ -263,13 +273,9 @@ function field(label, value, { mono = false, copy = false, node = null } = {}) {
 
 function renderDetail(res, { loading = false, error = null } = {}) {
   const { rtl, canCancel, canProceed, nextStatuses } = res.data;
-  const locked = shell.writesLocked();
-  const offline = res.offline || shell.workOffline;
   const unloaded = loading || error;
   const writeBlock = unloaded ? (error ? "This record could not be read: nothing can be done to it" : "Loading this record…")
-    : locked ? "Production is locked: unlock writes first"
-      : res.source === "cache" ? "This is the cached copy: reload it from the service first"
-        : offline ? "Offline: changes are not queued" : "";
+    : shell.writeBlock(res) || (res.source === "cache" ? "This is the cached copy: reload it from the service first" : "");
   const pane = clear($("#rtl-detail"));
   const billerName = rtl.biller_id ? state.billers.get(rtl.biller_id) : null;
   const sessionUrl = rtl.session_url
@@ -363,7 +369,7 @@ async function cancel(rtl) {
   const done = await openDialog({
     title: "Cancel this request?",
     body: [h("p", {}, `${rtl.id} for ${rtl.client_user_id} will be cancelled. This cannot be undone.`), h("label", {}, "Reason", reason)],
-    okLabel: "Cancel request", okClass: "danger",
+    okLabel: "Cancel request", okClass: "danger", cancelLabel: "Keep it",
     onOk: writing(rtl.id, () => call("cancel_rtl", { id: rtl.id, reason: reason.value.trim() || null })),
   });
   if (done) afterWrite(rtl.id, `Cancelled ${rtl.id}`);
@@ -468,7 +474,15 @@ export function init() {
     search.value = user.value = status.value = biller.value = "";
     filtersChanged();
   });
-  $("#page-size").addEventListener("change", (e) => { state.limit = Number(e.target.value); filtersChanged(); });
+  $("#page-size").addEventListener("change", (e) => {
+    // The first row on screen stays on screen.
+    const first = (state.page - 1) * state.limit;
+    state.limit = Number(e.target.value);
+    state.page = Math.floor(first / state.limit) + 1;
+    state.selected = -1;
+    remember();
+    load();
+  });
   $("#page-first").addEventListener("click", () => goTo(1));
   $("#page-prev").addEventListener("click", () => goTo(state.page - 1));
   $("#page-next").addEventListener("click", () => goTo(state.page + 1));
@@ -476,6 +490,7 @@ export function init() {
   $("#rtl-new").addEventListener("click", newRequest);
   $("#export-csv").addEventListener("click", () => exportCsv());
   $("#rtl-coverage-sync").addEventListener("click", () => $("#sync-start").click());
+  $("#rtl-empty-goto").querySelector("button").addEventListener("click", () => window.linkdeskGoto(state.filter.search || state.filter.clientUserId));
   sync.init(() => { loadBillers(); load(); });
   for (const th of document.querySelectorAll("#view-rtls th[data-sort]")) {
     if (!SORT_COLUMNS.includes(th.dataset.sort)) continue;
@@ -503,12 +518,24 @@ export function onKey(e) {
     case "Escape": if (!$("#rtl-detail").hidden) { closeDetail(); return true; } return false;
     case "[": goTo(state.page - 1); return true;
     case "]": goTo(state.page + 1); return true;
-    case "n": if (!shell.writesLocked()) newRequest(); return true;
+    case "n": if (!shell.writeBlock()) newRequest(); return true;
     default: return false;
   }
 }
 
 let shownEnv = null;
+
+/**
+ * Lists the RTLs of one client user ID or one biller (from "Go to ID"): that
+ * filter alone.
+ */
+export function showOnly({ clientUserId = "", billerId = "" }) {
+  state.filter = { search: "", status: "", clientUserId, billerId };
+  $("#f-search").value = $("#f-status").value = "";
+  $("#f-client-user-id").value = clientUserId;
+  $("#f-biller").value = billerId;
+  filtersChanged();
+}
 
 /** Opens one RTL (from "Go to ID"). */
 export async function openRecord(id) {
@@ -523,11 +550,12 @@ export async function refresh() {
     closeDetail();
     state.proceeds.clear();
     state.page = 1;
+    sync.environmentChanged();
   }
   shownEnv = env;
-  const locked = shell.writesLocked();
-  $("#rtl-new").disabled = locked;
-  $("#rtl-new").title = locked ? "Production is locked: unlock writes first" : "New request (N)";
+  const block = shell.writeBlock();
+  $("#rtl-new").disabled = !!block;
+  $("#rtl-new").title = block || "New request (N)";
   // Both at once; the rows wait for the biller names before they are drawn.
   await load({ before: loadBillers() });
   if (state.shownId) openDetail(state.shownId);

@@ -3,7 +3,7 @@
 
 import { call } from "./api.js";
 import { h, clear, $ } from "./dom.js";
-import { showError, toast, openDialog, confirmDialog } from "./ui.js";
+import { showError, hideError, toast, openDialog, confirmDialog } from "./ui.js";
 import { shell } from "./shell.js";
 
 let view = null;
@@ -59,17 +59,23 @@ function secretText(s) {
 }
 
 function card(env) {
-  const result = h("div", { class: "test-result", testid: "test-result" });
+  // One line per service: a second test never overwrites the first's answer.
+  const results = {
+    biller: h("div", { class: "test-result", testid: "test-result-biller", "aria-live": "polite" }),
+    linkmoney: h("div", { class: "test-result", testid: "test-result-linkmoney", "aria-live": "polite" }),
+  };
+  const names = { biller: "BillerAPI", linkmoney: "Link Money" };
   const test = (service) => async () => {
+    const result = results[service];
     result.className = "test-result";
     result.textContent = "Testing…";
     try {
       const msg = await call("test_connection", { id: env.id, service });
       result.className = "test-result ok";
-      result.textContent = `✓ ${msg}`;
+      result.textContent = `✓ ${names[service]}: ${msg}`;
     } catch (err) {
       result.className = "test-result fail";
-      result.textContent = `✗ ${err.message}`;
+      result.textContent = `✗ ${names[service]}: ${err.message}`;
     }
   };
   return h("div", { class: `card${env.active ? " active" : ""}`, testid: "env-card", dataset: { id: env.id, name: env.name } },
@@ -94,7 +100,7 @@ function card(env) {
       env.builtin ? null : h("button", { testid: "env-edit", onclick: () => editEnv(env) }, "Edit"),
       env.builtin ? null : h("button", { class: "ghost", testid: "env-delete", onclick: () => deleteEnv(env) }, "Delete"),
     ),
-    result);
+    results.biller, results.linkmoney);
 }
 
 async function editEnv(env) {
@@ -173,6 +179,7 @@ async function editEnv(env) {
   });
   dialog.classList.remove("wide");
   if (saved) {
+    hideError();
     const names = { biller: "BillerAPI", linkmoney: "Link Money" };
     const forgotten = saved.forgottenSecrets.map((s) => names[s]);
     toast(forgotten.length
@@ -188,16 +195,38 @@ async function deleteEnv(env) {
   if (!ok) return;
   try {
     await call("delete_environment", { id: env.id });
-    toast(`Deleted ${env.name}`);
-    await shell.reloadEnvironments();
+    hideError();
+    // The active one deleted: the core is on the built-in sandbox now, and
+    // the banner, the lock and every view follow.
+    await shell.reload();
+    toast(env.active ? `Deleted ${env.name}; now using ${shell.info.environment.name}` : `Deleted ${env.name}`);
     load();
+    if (env.active) shell.onChange();
   } catch (err) {
     showError(err);
   }
 }
 
+const LETTERS_KEY = "linkdesk.letterShortcuts";
+
+/** Whether single-letter shortcuts (j, k, n, r, g…) are on; Settings can turn them off. */
+export function letterShortcuts() {
+  return localStorage.getItem(LETTERS_KEY) !== "off";
+}
+
 export function init() {
-  $("#env-add").addEventListener("click", () => editEnv(null));
+  // Disabled in the page until here: a click before the window is ready is
+  // never lost without a word.
+  const add = $("#env-add");
+  add.addEventListener("click", () => editEnv(null));
+  add.disabled = false;
+  add.removeAttribute("title");
+  const letters = $("#letter-shortcuts");
+  letters.checked = letterShortcuts();
+  letters.addEventListener("change", () => {
+    localStorage.setItem(LETTERS_KEY, letters.checked ? "on" : "off");
+    toast(letters.checked ? "Single-letter shortcuts are on" : "Single-letter shortcuts are off; Ctrl+K, Enter, Esc and the arrows still work");
+  });
   $("#about-open").addEventListener("click", about);
 }
 

@@ -9,6 +9,8 @@ import { showError, openDialog, toast } from "./ui.js";
 export const shell = {
   info: null,
   workOffline: false,
+  /** The last answer came from the cache because the service could not be reached. */
+  offline: false,
   onChange: () => {},
 
   async init(onChange) {
@@ -137,6 +139,19 @@ export const shell = {
     return this.info ? !this.info.writable : false;
   },
 
+  /**
+   * Why a write cannot be made now ("" when it can): production locked, Work
+   * offline on, or the service not reachable (the last answer, or `res`,
+   * came from the cache). Writes are never queued, so they are disabled with
+   * this reason rather than failing after the person filled a form.
+   */
+  writeBlock(res) {
+    if (this.writesLocked()) return "Production is locked: unlock writes first";
+    if (this.workOffline) return "Working offline: changes are not queued. Turn off Work offline to make changes.";
+    if (res ? res.offline : this.offline) return "Offline: the service cannot be reached and changes are not queued. They come back when it answers.";
+    return "";
+  },
+
   /** The service answered with a failure: the top bar says so (not "Online", not "Offline"). */
   setFailed(err) {
     const conn = $("#conn-status");
@@ -154,6 +169,8 @@ export const shell = {
   setSource(res) {
     const conn = $("#conn-status");
     const banner = $("#offline-banner");
+    const was = this.offline;
+    this.offline = !!res.offline;
     if (res.source === "cache" && res.reason && !res.offline) {
       // The service failed and the person chose the cached copy.
       conn.textContent = "Service failing";
@@ -165,12 +182,13 @@ export const shell = {
       conn.textContent = this.workOffline ? "Working offline" : "Offline";
       conn.className = "conn offline";
       const at = res.cachedAt ? ` cached at ${clock(res.cachedAt)}` : " from the local cache";
-      banner.textContent = `Offline — showing data${at}. ${res.reason || ""}`.trim();
+      banner.textContent = `Offline — showing data${at}. ${res.reason || ""}`.trim().replace(/\.?$/, ". Changes are turned off until the service answers.");
       banner.hidden = false;
     } else {
       conn.textContent = "Online";
       conn.className = "conn online";
       banner.hidden = true;
     }
+    if (was !== this.offline) document.dispatchEvent(new CustomEvent("linkdesk-writable"));
   },
 };

@@ -4,6 +4,10 @@ import { call, listen } from "./api.js";
 import { $ } from "./dom.js";
 import { num } from "./format.js";
 import { showError, toast } from "./ui.js";
+import { shell } from "./shell.js";
+
+/** A sync belongs to one environment: its events show only there. */
+const here = (event) => !event.env || event.env === shell.info?.environment.id;
 
 let onDone = () => {};
 
@@ -27,6 +31,8 @@ let waitTimer = null;
 
 function show(p) {
   $("#sync-panel").hidden = false;
+  $("#sync-panel").classList.remove("failed");
+  $("#sync-text").removeAttribute("role");
   clearInterval(waitTimer);
   if (p.waiting) { showWait(p.waiting); return; }
   const bar = $("#sync-progress");
@@ -63,12 +69,17 @@ export async function init(done) {
   $("#sync-start").addEventListener("click", start);
   $("#sync-cancel").addEventListener("click", () => call("cancel_sync").catch(showError));
   $("#sync-close").addEventListener("click", () => { $("#sync-panel").hidden = true; });
-  await listen("sync-progress", (p) => { show(p); setRunning(true, false); });
+  await listen("sync-progress", (p) => { if (!here(p)) return; show(p); setRunning(true, false); });
   await listen("sync-finished", (outcome) => {
+    if (!here(outcome)) { status(); return; }
     clearInterval(waitTimer);
     setRunning(false, !outcome.complete);
     if (outcome.complete) $("#sync-progress").value = $("#sync-progress").max;
-    if (outcome.error) showError(outcome.error);
+    // The outcome stays in the panel until the person closes it or syncs
+    // again: a failure is never only a banner the next list load clears.
+    $("#sync-panel").hidden = false;
+    $("#sync-panel").classList.toggle("failed", !!outcome.error);
+    if (outcome.error) $("#sync-text").setAttribute("role", "alert");
     else toast(outcome.complete ? `Sync finished: ${num(outcome.recordsDone)} RTLs cached` : "Sync paused; resume it any time");
     $("#sync-text").textContent = outcome.message;
     onDone();
@@ -76,12 +87,22 @@ export async function init(done) {
   await status();
 }
 
+/** The active environment's sync: its button, and its panel or none. */
 export async function status() {
   try {
     const s = await call("sync_status");
     setRunning(s.running, s.resumable);
     if (s.progress && (s.running || s.resumable)) show(s.progress);
+    else if (!$("#sync-panel").classList.contains("failed") || s.running) $("#sync-panel").hidden = true;
   } catch { /* status is a nicety; the buttons still work */ }
+}
+
+/** Another environment is active: nothing of the last one's sync stays. */
+export function environmentChanged() {
+  $("#sync-panel").hidden = true;
+  $("#sync-panel").classList.remove("failed");
+  $("#sync-text").textContent = "";
+  return status();
 }
 
 async function start() {

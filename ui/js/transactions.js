@@ -34,8 +34,8 @@ function render(res, detail) {
     ? [t.transactionFailureReason.code, t.transactionFailureReason.description].filter(Boolean).join(": ")
     : null;
   const refund = h("button", {
-    class: "primary", testid: "transaction-refund", disabled: !!v.refundBlock || shell.writesLocked(),
-    title: v.refundBlock || "Refund this payment", onclick: () => openRefund(null, t.transactionId),
+    class: "primary", testid: "transaction-refund", disabled: !!(v.refundBlock || shell.writeBlock(res)),
+    title: v.refundBlock || shell.writeBlock(res) || "Refund this payment (r)", "aria-keyshortcuts": "R", onclick: () => openRefund(null, t.transactionId),
   }, "Refund…");
   fill(detail,
     h("div", { class: "detail-head" },
@@ -43,7 +43,7 @@ function render(res, detail) {
         " ", h("span", { class: "amount", testid: "transaction-amount" }, formatCents(v.amountCents, v.currency))),
       badge(t.transactionStatus, "transaction-status"),
       h("span", { class: "spacer" }), refund),
-    v.refundBlock ? h("div", { class: "block-note", testid: "refund-block" }, v.refundBlock) : null,
+    v.refundBlock || shell.writeBlock(res) ? h("div", { class: "block-note", testid: "refund-block" }, v.refundBlock || shell.writeBlock(res)) : null,
     h("dl", { class: "fields" },
       field("Transaction ID", null, { node: h("span", { class: "value mono", testid: "transaction-id" }, t.transactionId, " ", copyButton(t.transactionId)) }),
       field("Type", t.transactionType, { testid: "transaction-type" }),

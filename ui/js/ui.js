@@ -118,24 +118,39 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
         ok.disabled = false;
       }
     });
-    const cancel = h("button", { class: "ghost", testid: "confirm-cancel", type: "button", onclick: () => finish(undefined) }, cancelLabel);
+    // A dialog that only tells something has one button (no cancelLabel).
+    const cancel = !cancelLabel ? null
+      : h("button", { class: "ghost", testid: "confirm-cancel", type: "button", onclick: () => finish(undefined) }, cancelLabel);
     clear(dialog).append(
-      h("div", { class: "dialog-body" }, h("h3", {}, title), body, error),
-      h("div", { class: "dialog-actions" }, cancelLabel ? cancel : null, ok),
+      h("div", { class: "dialog-body" }, h("h3", { id: "dialog-title" }, title), body, error),
+      h("div", { class: "dialog-actions" }, cancel, ok),
     );
     // A dialog closed just before this one opened fires its close event late:
     // only a close of this dialog ends it.
     dialog.onclose = () => { if (!dialog.open) finish(undefined); };
     // Enter in a field does what the primary button does, as in any form.
     dialog.onkeydown = (e) => {
+      if (e.key === "Tab") { trapFocus(dialog, e); return; }
       if (e.key !== "Enter" || e.isComposing || e.target.tagName !== "INPUT" || ok.disabled) return;
+      if (["checkbox", "radio"].includes(e.target.type)) return;
       e.preventDefault();
       ok.click();
     };
     dialog.showModal();
     const first = dialog.querySelector("input:not([disabled]), textarea, select");
-    (focusCancel ? cancel : first || ok).focus();
+    ((focusCancel && cancel) || first || ok).focus();
   });
+}
+
+/** Tab and Shift+Tab go round the dialog's own controls, never behind it. */
+function trapFocus(dialog, e) {
+  const items = [...dialog.querySelectorAll("button, input, select, textarea, a[href], [tabindex]:not([tabindex='-1'])")]
+    .filter((el) => !el.disabled && el.offsetParent !== null);
+  if (!items.length) return;
+  const first = items[0], last = items[items.length - 1];
+  const at = items.indexOf(document.activeElement);
+  if (e.shiftKey && (at <= 0)) { last.focus(); e.preventDefault(); }
+  else if (!e.shiftKey && (at === -1 || at === items.length - 1)) { first.focus(); e.preventDefault(); }
 }
 
 export function confirmDialog(title, message, okLabel = "Confirm", okClass = "primary") {

@@ -20,6 +20,10 @@ export function init() {
   const choices = h("div", { class: "choices", testid: "webhook-choices" });
   type.addEventListener("change", renderChoices);
   const subscribe = h("button", { class: "primary", testid: "webhook-subscribe", onclick: submit }, "Subscribe");
+  // The form's own error stays beside it until the person changes the form
+  // or subscribes again; reloading the list never clears it.
+  const formError = h("div", { class: "field-error", testid: "webhook-error", role: "alert" });
+  const blocked = h("div", { class: "block-note", testid: "webhook-blocked", hidden: true });
   const rows = h("tbody", {});
   const empty = h("div", { class: "empty", testid: "webhooks-empty", hidden: true }, "No subscriptions made from Linkdesk in this environment.");
   $("#view-webhooks").append(
@@ -30,14 +34,16 @@ export function init() {
         h("label", {}, "Secret key", secret),
         h("label", {}, "Type", type),
         h("div", { class: "wide" }, choices)),
-      h("div", { class: "actions" }, subscribe)),
+      blocked,
+      h("div", { class: "actions" }, subscribe, formError)),
     h("div", { class: "table-wrap" },
       h("table", { class: "grid", testid: "webhook-table" },
         h("thead", {}, h("tr", {}, ["URL", "Type", "Details", "Subscription key", "Subscribed", ""].map((x) => h("th", {}, x)))),
         rows),
       empty),
   );
-  els = { url, secret, type, choices, subscribe, rows, empty };
+  els = { url, secret, type, choices, subscribe, rows, empty, formError, blocked };
+  for (const el of [url, secret, type, choices]) el.addEventListener("input", () => { formError.textContent = ""; });
   renderChoices();
 }
 
@@ -60,9 +66,11 @@ async function load() {
   } catch (err) {
     showError(err);
   }
-  const locked = shell.writesLocked() || shell.workOffline;
-  els.subscribe.disabled = locked;
-  els.subscribe.title = shell.writesLocked() ? "Production is locked: unlock writes first" : shell.workOffline ? "Offline: changes are not queued" : "";
+  const block = shell.writeBlock();
+  els.subscribe.disabled = !!block;
+  els.subscribe.title = block;
+  els.blocked.hidden = !block;
+  els.blocked.textContent = block;
 }
 
 function row(s) {
@@ -72,20 +80,21 @@ function row(s) {
     h("td", { title: s.details.join(", ") }, h("span", { testid: "webhook-details" }, s.details.join(", ") || "—")),
     h("td", { class: "mono" }, s.subscriptionKey),
     h("td", {}, dateTime(s.createdAt)),
-    h("td", {}, h("button", { class: "small danger", testid: "webhook-unsubscribe", disabled: shell.writesLocked(), onclick: () => unsubscribe(s) }, "Unsubscribe")),
+    h("td", {}, h("button", { class: "small danger", testid: "webhook-unsubscribe", disabled: !!shell.writeBlock(), title: shell.writeBlock(), onclick: () => unsubscribe(s) }, "Unsubscribe")),
   );
 }
 
 async function submit() {
   const details = [...els.choices.querySelectorAll("input[type=checkbox]:checked")].map((c) => c.value);
   els.subscribe.disabled = true;
+  els.formError.textContent = "";
   try {
     const made = await call("webhook_subscribe", { input: { url: els.url.value.trim(), secretKey: els.secret.value, type: els.type.value, details } });
     toast(`Subscribed: ${made.subscriptionKey}`);
     els.secret.value = "";
     els.url.value = "";
   } catch (err) {
-    showError(err);
+    els.formError.textContent = err.message;
   } finally {
     els.subscribe.disabled = false;
   }

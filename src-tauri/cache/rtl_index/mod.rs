@@ -21,6 +21,7 @@ mod sorting;
 use super::{RtlSort, RtlSortColumn};
 use crate::biller::RequestToLink;
 use matcher::Matcher;
+pub use sorting::collation_key;
 use sorting::{merge, ranks, sort_by_bytes};
 
 /// The fields of an RTL the index holds, borrowed from wherever they are.
@@ -415,7 +416,24 @@ impl RtlIndex {
                 return all;
             }
             RtlSortColumn::Id => sort_by_bytes(all, |s| self.ids.get(s), by_id),
-            RtlSortColumn::ClientUserId => sort_by_bytes(all, |s| self.user(s), by_id),
+            RtlSortColumn::ClientUserId => {
+                // Case and accents aside, as a person reads them; the exact ID
+                // breaks ties. Only the few non-ASCII IDs need a key made.
+                let folded: HashMap<u32, String> = all
+                    .iter()
+                    .filter(|&&s| !self.users_lc.get(s).is_ascii())
+                    .map(|&s| (s, collation_key(&String::from_utf8_lossy(self.user(s)))))
+                    .collect();
+                sort_by_bytes(
+                    all,
+                    |s| {
+                        folded
+                            .get(&s)
+                            .map_or(self.users_lc.get(s), |k| k.as_bytes())
+                    },
+                    |a, b| self.user(a).cmp(self.user(b)).then_with(|| by_id(a, b)),
+                )
+            }
             RtlSortColumn::Status => {
                 let rank = ranks(&self.statuses.values, |s| s.clone());
                 ranked(all, &|s| i64::from(rank[self.status[s as usize] as usize]))
@@ -424,10 +442,7 @@ impl RtlIndex {
                 // By the name the user sees; a biller not in the cache by its ID.
                 let rank = ranks(&self.billers.values, |id: &Option<String>| {
                     id.as_ref().map(|id| {
-                        biller_names
-                            .get(id)
-                            .map(|n| n.to_lowercase())
-                            .unwrap_or_else(|| id.clone())
+                        collation_key(biller_names.get(id).map_or(id.as_str(), String::as_str))
                     })
                 });
                 ranked(all, &|s| i64::from(rank[self.biller[s as usize] as usize]))

@@ -2,6 +2,17 @@
 
 use std::cmp::Ordering;
 
+use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+
+/// The key a name sorts by, as a person reads it: without accents and case
+/// ("Énergie" with "energie", before "Test"; "alice" with "Alice").
+pub fn collation_key(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// Rank of each interned value by a sort key; a missing key sorts first, as
 /// SQL sorts NULL.
 pub(super) fn ranks<T>(values: &[T], key: impl Fn(&T) -> Option<String>) -> Vec<u32> {
@@ -55,4 +66,19 @@ pub(super) fn sort_by_bytes<'s>(
             .then_with(|| tie(a.1, b.1))
     });
     keyed.into_iter().map(|(_, s)| s).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::collation_key;
+
+    #[test]
+    fn names_sort_as_people_read_them() {
+        let mut names = vec!["Test Electric", "Énergie Nordique", "alice", "Bob", "Alice"];
+        names.sort_by_key(|n| collation_key(n));
+        assert_eq!(
+            names,
+            ["alice", "Alice", "Bob", "Énergie Nordique", "Test Electric"]
+        );
+    }
 }
