@@ -61,8 +61,8 @@ log_dir="$data/logs"
 shown=""
 for _ in $(seq 120); do
   # The daily log file, linkdesk.YYYY-MM-DD.log, in the data folder.
-  if grep -qs 'first rows on screen' "$log_dir"/linkdesk.*.log; then
-    shown=$(grep -h 'first rows on screen' "$log_dir"/linkdesk.*.log | head -1)
+  if grep -qs 'first rows painted' "$log_dir"/linkdesk.*.log; then
+    shown=$(grep -h 'first rows painted' "$log_dir"/linkdesk.*.log | head -1)
     break
   fi
   kill -0 "$app" 2>/dev/null || break
