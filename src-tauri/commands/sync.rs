@@ -102,8 +102,8 @@ pub fn start_sync(handle: AppHandle, app: State<'_, App>) -> AppResult<()> {
                 complete: o.completed,
                 records_done: cached,
                 message: match (o.completed, o.rate_limited) {
-                    (true, 0) => format!("Synced: {cached} RTLs in the local cache, {} requests, none refused", o.requests),
-                    (true, n) => format!("Synced: {cached} RTLs in the local cache, {} requests ({n} waited out a rate limit)", o.requests),
+                    (true, 0) => format!("Synced: {cached} RTLs in the local cache, {}, none refused", requests(o.requests)),
+                    (true, n) => format!("Synced: {cached} RTLs in the local cache, {} ({n} waited out a rate limit)", requests(o.requests)),
                     (false, _) => format!("Paused with {cached} RTLs cached; “Resume sync” continues where it stopped"),
                 },
                 error: None,
@@ -161,4 +161,9 @@ pub async fn sync_status(app: State<'_, App>) -> AppResult<SyncStatus> {
             phase: s.phase,
         }),
     })
+}
+
+/// "1 request", "6 requests".
+fn requests(n: u32) -> String {
+    format!("{n} request{}", if n == 1 { "" } else { "s" })
 }

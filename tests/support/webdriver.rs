@@ -264,11 +264,25 @@ impl App {
             let el = self.wait(css).await;
             let v = self.try_click(&el).await;
             let stale = v["error"] == json!("stale element reference");
-            if !stale || Instant::now() > deadline {
+            // Covered for a moment (a toast, a view still laying out) or
+            // scrolled out of its container: brought into view and tried
+            // again, as a person would scroll and click.
+            let covered = v["error"] == json!("element not interactable");
+            if (!stale && !covered) || Instant::now() > deadline {
+                if v.get("error").is_some() {
+                    self.screenshot(&format!("refused-{}", sanitize(css))).await;
+                }
                 assert!(v.get("error").is_none(), "click on {css} refused: {v}");
                 return;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            if covered {
+                self.js(
+                    "arguments[0].scrollIntoView({block: 'center'});",
+                    vec![json!({ELEMENT_KEY: el.0})],
+                )
+                .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

@@ -103,6 +103,7 @@ export function lookupView({ section, title, kind, placeholder, testid, command,
     } catch (err) {
       if (seq !== state.seq) return;
       fill(detail, h("div", { class: "empty", testid: `${testid}-error` }, err.message));
+      shell.setFailed(err);
       showError(err, { retry: () => open(id), cached: () => open(id, { cached: true }) });
     }
     loadRecent();

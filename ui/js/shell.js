@@ -176,7 +176,10 @@ export const shell = {
       conn.textContent = "Service failing";
       conn.className = "conn offline";
       const at = res.cachedAt ? ` fetched at ${clock(res.cachedAt)}` : "";
-      banner.textContent = `The service failed: showing the local cache${at}, as you asked. It may be out of date; Refresh asks the service again.`;
+      const again = h("button", { class: "small", testid: "ask-service-again", onclick: () => this.onChange() }, "Ask the service again");
+      banner.replaceChildren(
+        h("span", { class: "banner-text" }, `The service failed: showing the local cache${at}, as you asked. It may be out of date.`),
+        again);
       banner.hidden = false;
     } else if (res.offline) {
       conn.textContent = this.workOffline ? "Working offline" : "Offline";
