@@ -678,8 +678,29 @@ async fn errors_stay_environments_follow_and_offline_writes() {
         .await;
     app.wait_until(&tid("prod-text"), |t| t.contains("read-only"))
         .await;
-    app.click_on(&format!("{} [data-testid=env-delete]", card("Prod")))
+    // Settings draws its cards again once the switch is done: the card must
+    // say "active" before its Delete is the one on screen.
+    app.wait_until(&card("Prod"), |t| t.contains("active"))
         .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        app.click_on(&format!("{} [data-testid=env-delete]", card("Prod")))
+            .await;
+        let mut open = false;
+        for _ in 0..20 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            open = app
+                .js("return document.querySelector('#dialog').open;", vec![])
+                .await
+                == serde_json::json!(true);
+            if open {
+                break;
+            }
+        }
+        if open || std::time::Instant::now() > deadline {
+            break;
+        }
+    }
     app.click_on(&tid("confirm-ok")).await;
     app.wait_js("the production banner gone", "document.querySelector('[data-testid=prod-banner]').hidden && !document.body.classList.contains('production')").await;
     let banner = text_of(&app, "env-banner").await;
