@@ -121,8 +121,11 @@ async fn two_agents_request_and_approve_a_refund_in_two_windows() {
         "document.querySelector('[data-testid=approval-row][data-state=REQUESTED]')",
     )
     .await;
-    assert_eq!(text_of(&b, "approval-by").await, alice);
-    assert_eq!(text_of(&b, "approval-amount").await, "$250.00");
+    // The Approvals view draws itself again while it is on screen: read the
+    // row as it settles rather than an element that may be replaced.
+    b.wait_until(&tid("approval-by"), |t| t == alice).await;
+    b.wait_until(&tid("approval-amount"), |t| t == "$250.00")
+        .await;
     b.screenshot("team-03-approvals").await;
     b.click_on(&tid("approval-approve")).await;
     b.click_on(&tid("confirm-ok")).await;
