@@ -49,6 +49,9 @@ pub enum ErrorCode {
     /// The local cache does not hold the whole list asked for (an export):
     /// nothing was written; sync first, or ask for the cached part knowingly.
     Incomplete,
+    /// An update was offered whose package is not signed with Linkdesk's
+    /// release key (or not for the version offered): it is not installed.
+    BadSignature,
     Internal,
 }
 
@@ -77,6 +80,7 @@ impl ErrorCode {
             ErrorCode::TeamUnavailable => "team_unavailable",
             ErrorCode::ClaimRefused => "claim_refused",
             ErrorCode::Incomplete => "incomplete",
+            ErrorCode::BadSignature => "bad_signature",
             ErrorCode::Internal => "internal",
         }
     }

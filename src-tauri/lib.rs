@@ -25,11 +25,19 @@ pub mod sqlite;
 mod startup;
 pub mod sync;
 pub mod team;
+pub mod updates;
 
 use tauri::Manager;
 
 /// When the process started, for the "first rows painted" log line.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Set once the window has reported its first rows on screen.
+static FIRST_ROWS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub(crate) fn first_rows_were_painted() -> bool {
+    FIRST_ROWS.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Milliseconds since the process started, for the start-up log lines.
 pub(crate) fn since_launch_ms() -> u128 {
@@ -61,6 +69,7 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|tauri_app| {
             let (data_dir, local_dir) = startup::prepare(tauri_app.handle())?;
             // The window first: WebKit starts its processes and loads the page
@@ -80,6 +89,8 @@ pub fn run() {
             startup::spawn_refund_resolver(tauri_app.handle().clone());
             startup::spawn_team_worker(tauri_app.handle().clone());
             startup::relock_on_screen_lock(tauri_app.handle().clone());
+            tauri_app.manage(updates::Updates::new(tauri_app.handle()));
+            updates::spawn_checks(tauri_app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -105,6 +116,9 @@ pub fn run() {
             commands::system::copy_text,
             commands::system::first_rows_painted,
             commands::system::close_anyway,
+            commands::system::update_status,
+            commands::system::update_check,
+            commands::system::update_install,
             commands::rtl::list_rtls,
             commands::rtl::get_rtl,
             commands::rtl::list_billers,

@@ -162,6 +162,7 @@ pub(crate) async fn export_target(
 pub fn first_rows_painted(handle: AppHandle, rows: u32) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        crate::FIRST_ROWS.store(true, std::sync::atomic::Ordering::Relaxed);
         let ms = crate::since_launch_ms();
         tracing::info!(rows, "startup: first rows painted {ms} ms after launch");
         crate::startup::after_first_rows(handle);
@@ -175,4 +176,22 @@ pub fn close_anyway(window: tauri::Window) -> AppResult<()> {
     window
         .destroy()
         .map_err(|e| AppError::internal(format!("Could not close the window: {e}")))
+}
+
+/// The update check's state, for the top bar and About.
+#[tauri::command]
+pub fn update_status(updates: State<'_, crate::updates::Updates>) -> crate::updates::UpdateStatus {
+    updates.status()
+}
+
+/// "Check now" in About.
+#[tauri::command]
+pub async fn update_check(handle: AppHandle) -> crate::updates::UpdateStatus {
+    crate::updates::check(&handle).await
+}
+
+/// The person's click on "Install and restart".
+#[tauri::command]
+pub async fn update_install(handle: AppHandle) -> AppResult<()> {
+    crate::updates::install(&handle).await
 }

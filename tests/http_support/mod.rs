@@ -2,7 +2,8 @@
 //! to it, exactly as it arrived, and answers 404 in both services' error
 //! shapes (and a token to `POST …/v1/tokens`, so Link Money calls go out) —
 //! or, made with `Recorder::answering`, one canned answer to everything else:
-//! a broken or hostile server.
+//! a broken or hostile server; or, made with `Recorder::files`, a plain file
+//! server (an update endpoint).
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -26,34 +27,65 @@ pub struct Canned {
     pub declare_length: bool,
 }
 
+/// How a `Recorder` answers.
+enum Mode {
+    Services,
+    Canned(Canned),
+    /// `GET path` answers these bytes; anything else is 404.
+    Files(Mutex<Vec<(String, Vec<u8>)>>),
+}
+
 pub struct Recorder {
     addr: SocketAddr,
+    mode: Arc<Mode>,
     lines: Arc<Mutex<Vec<String>>>,
     task: JoinHandle<()>,
 }
 
 impl Recorder {
     pub async fn start() -> Self {
-        Self::serve(None).await
+        Self::serve(Mode::Services).await
+    }
+
+    /// A server that answers `GET path` with the bytes given for that path.
+    pub async fn files(files: Vec<(String, Vec<u8>)>) -> Self {
+        Self::serve(Mode::Files(Mutex::new(files))).await
+    }
+
+    /// A file server's `path` answers `bytes` from now on.
+    pub fn put(&self, path: &str, bytes: Vec<u8>) {
+        let Mode::Files(files) = &*self.mode else {
+            panic!("only a file server has files");
+        };
+        let mut files = files.lock().unwrap();
+        files.retain(|(p, _)| p != path);
+        files.push((path.to_string(), bytes));
     }
 
     /// A server that answers every request (but a token request) with `canned`.
     pub async fn answering(canned: Canned) -> Self {
-        Self::serve(Some(Arc::new(canned))).await
+        Self::serve(Mode::Canned(canned)).await
     }
 
-    async fn serve(canned: Option<Arc<Canned>>) -> Self {
+    async fn serve(mode: Mode) -> Self {
+        let mode = Arc::new(mode);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let lines: Arc<Mutex<Vec<String>>> = Arc::default();
         let seen = lines.clone();
+        let serving = mode.clone();
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let seen = seen.clone();
-                tokio::spawn(answer(socket, seen, canned.clone()));
+                tokio::spawn(answer(socket, seen, serving.clone()));
             }
         });
-        Self { addr, lines, task }
+        Self {
+            addr,
+            mode,
+            lines,
+            task,
+        }
     }
 
     /// The base URL, with `path` (e.g. "/prefix") after the address.
@@ -71,7 +103,7 @@ impl Recorder {
     }
 }
 
-async fn answer(mut socket: TcpStream, seen: Arc<Mutex<Vec<String>>>, canned: Option<Arc<Canned>>) {
+async fn answer(mut socket: TcpStream, seen: Arc<Mutex<Vec<String>>>, mode: Arc<Mode>) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let end = loop {
@@ -103,8 +135,28 @@ async fn answer(mut socket: TcpStream, seen: Arc<Mutex<Vec<String>>>, canned: Op
     let method = request_line.next().unwrap_or_default();
     let target = request_line.next().unwrap_or_default();
     seen.lock().unwrap().push(format!("{method} {target}"));
+    if let Mode::Files(files) = &*mode {
+        let file = files
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(path, _)| path == target)
+            .map(|(_, bytes)| bytes.clone());
+        let (status, body) = match file {
+            Some(bytes) if method == "GET" => ("200 OK", bytes),
+            _ => ("404 Not Found", b"not here".to_vec()),
+        };
+        let head = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/octet-stream\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = socket.write_all(head.as_bytes()).await;
+        let _ = socket.write_all(&body).await;
+        let _ = socket.shutdown().await;
+        return;
+    }
     let token_request = method == "POST" && target.ends_with("/v1/tokens");
-    if let (Some(c), false) = (canned, token_request) {
+    if let (Mode::Canned(c), false) = (&*mode, token_request) {
         let length = if c.declare_length {
             format!("content-length: {}\r\n", c.body.len())
         } else {

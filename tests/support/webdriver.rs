@@ -70,6 +70,8 @@ impl App {
             &native.to_string(),
         ])
         .env("LINKDESK_DATA_DIR", data_dir.path())
+        // No update check unless a test serves one.
+        .env("LINKDESK_UPDATE_URL", "off")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
         for (k, v) in env {

@@ -14,6 +14,7 @@ import * as webhooks from "./webhooks.js";
 import * as audit from "./audit.js";
 import * as team from "./team.js";
 import * as goto from "./goto.js";
+import * as updates from "./updates.js";
 
 // Every view module exports init(), refresh() and onKey(event) -> bool; the
 // Link Money ones also export openRecord(id) for links and "Go to ID".
@@ -123,6 +124,7 @@ async function start() {
   }
   for (const v of Object.values(views)) v.init();
   goto.init();
+  updates.init();
   const first = location.hash.slice(1);
   show(views[first] ? first : "rtls");
 }

@@ -5,6 +5,7 @@ import { call } from "./api.js";
 import { h, clear, $ } from "./dom.js";
 import { showError, hideError, toast, openDialog, confirmDialog } from "./ui.js";
 import { shell } from "./shell.js";
+import { aboutRows } from "./updates.js";
 
 let view = null;
 
@@ -47,7 +48,8 @@ async function about() {
       h("dt", {}, "Version"), h("dd", { testid: "about-version" }, info.version),
       ...folder("Data folder", info.dataDir, "data"),
       ...folder("Cache folder", info.localDir, "local"),
-      ...folder("Log folder", info.logDir, "log")),
+      ...folder("Log folder", info.logDir, "log"),
+      ...aboutRows()),
     okLabel: "Close",
     cancelLabel: null,
   });
