@@ -269,7 +269,10 @@ pub async fn sync_all_rtls(
             SyncPhase::Refetch => run.refetch_open(&mut state).await?,
             _ => run.walk_page(phase, &mut state).await?,
         };
-        if step == Step::Cancelled {
+        // A cancel that comes with the last page is too late: the sync has
+        // finished, and says so rather than "paused".
+        let finished = SyncPhase::parse(&state.phase) == Some(SyncPhase::Done);
+        if step == Step::Cancelled && !finished {
             run.outcome.cancelled = true;
             return Ok(run.outcome);
         }

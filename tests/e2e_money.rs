@@ -504,14 +504,14 @@ async fn a_refund_made_elsewhere_is_recorded_before_going_on() {
     wait_text(&app, "confirm-amount", "$1.00").await;
     click(&app, "confirm-ok").await;
     wait_text(&app, "refund-result-state", "Not sent — made elsewhere").await;
-    // Close is the default: Enter does not start another refund.
+    // The outcome has the focus, not a button: Enter does not start another refund.
     let focused = app
         .js(
             "return document.activeElement.dataset.testid || '';",
             vec![],
         )
         .await;
-    assert_eq!(focused, json!("confirm-cancel"));
+    assert_eq!(focused, json!("refund-result-text"));
     app.screenshot("money-17-made-elsewhere").await;
 
     // The payment now says what is left is unknown, and offers no refund.

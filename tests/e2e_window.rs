@@ -363,6 +363,19 @@ async fn go_to_id_keyboard_flows_and_inputs() {
     // With a transaction ID on the clipboard: refund 12.34 by keyboard.
     blur(&app).await;
     refund_by_keyboard(&app, &txn).await;
+    // Enter or Ctrl+Enter pressed again at once leaves the outcome on screen:
+    // it has the focus, not a button.
+    app.chord(CTRL, ENTER).await;
+    app.key(ENTER).await;
+    wait_text(&app, "refund-result-state", "Sent").await;
+    assert_eq!(
+        app.js(
+            "return document.activeElement.dataset.testid || '';",
+            vec![]
+        )
+        .await,
+        json!("refund-result-text")
+    );
     app.screenshot("window-03-refund-result").await;
     app.click_on(&tid("confirm-cancel")).await;
     app.wait_js(
@@ -382,6 +395,10 @@ async fn go_to_id_keyboard_flows_and_inputs() {
     let amount = app.wait(&tid("refund-amount")).await;
     app.type_into(&amount, "1,000.00").await;
     wait_text(&app, "refund-amount-normalised", "$1,000.00").await;
+    // Above what the payment has left: said while typing, not at the click.
+    app.clear(&amount).await;
+    app.type_into(&amount, "999,999.00").await;
+    wait_text(&app, "refund-amount-normalised", "more than the").await;
     let descriptor = app.wait(&tid("refund-descriptor")).await;
     let long = "A".repeat(85);
     app.type_into(&descriptor, &long).await;

@@ -452,3 +452,42 @@ async fn a_429_asking_for_an_absurd_wait_ends_the_sync_instead_of_hanging_it() {
     );
     server.stop();
 }
+
+/// A cancel that arrives with the last page finds the sync finished: it is
+/// reported complete, not paused with nothing left to resume.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_at_the_last_page_reports_a_finished_sync() {
+    let sb = sandbox(30, None).await;
+    let client = client_of(&sb);
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = Cache::open(dir.path()).unwrap();
+    let opts = SyncOptions {
+        ops_per_minute: 600,
+        limit: 10,
+    };
+    let cancel = SyncCancel::default();
+    let outcome = {
+        let cancel = cancel.clone();
+        sync_all_rtls(
+            &client,
+            &cache,
+            ENV,
+            opts,
+            cancel.clone(),
+            move |p: SyncProgress| {
+                // The new-records check right after a full walk is the last page.
+                if p.phase == SyncPhase::New {
+                    cancel.cancel();
+                }
+            },
+        )
+        .await
+        .unwrap()
+    };
+    assert!(cancel.is_cancelled(), "the last page was never reported");
+    assert!(outcome.completed && !outcome.cancelled, "{outcome:?}");
+    let state = cache.sync_state(ENV).unwrap().unwrap();
+    assert_eq!(state.phase, "done");
+    assert_eq!(cache.rtl_count(ENV).unwrap(), 30);
+    sb.stop().await;
+}

@@ -237,18 +237,19 @@ pub(crate) fn label_for(kind: &str, body: &Value) -> String {
             .trim()
             .to_string()
     };
+    // "$411.60 USD", as every other view writes an amount.
     let amount = || {
-        let a = body.get("amount");
-        let value = a.and_then(|a| a.get("value")).map(|v| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        });
-        let currency = a
-            .and_then(|a| a.get("currency"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        value
-            .map(|v| format!("{v} {currency}").trim().to_string())
+        body.get("amount")
+            .and_then(|a| serde_json::from_value::<crate::linkmoney::Money>(a.clone()).ok())
+            .map(|m| {
+                format!(
+                    "${} {}",
+                    crate::linkmoney::format_cents(m.cents),
+                    m.currency
+                )
+                .trim()
+                .to_string()
+            })
             .unwrap_or_default()
     };
     let join = |parts: Vec<String>| {
@@ -289,7 +290,9 @@ mod tests {
         let c = serde_json::json!({"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"});
         assert_eq!(label_for("customer", &c), "Ada Lovelace · ada@example.com");
         let t = serde_json::json!({"amount": {"value": 12.5, "currency": "USD"}, "transactionStatus": "SUCCEEDED"});
-        assert_eq!(label_for("transaction", &t), "12.5 USD · SUCCEEDED");
+        assert_eq!(label_for("transaction", &t), "$12.50 USD · SUCCEEDED");
+        let p = serde_json::json!({"amount": {"value": "411.6", "currency": "USD"}, "payoutStatus": "PAID"});
+        assert_eq!(label_for("payout", &p), "$411.60 USD · PAID");
         assert_eq!(label_for("payout", &serde_json::json!({})), "");
     }
 }

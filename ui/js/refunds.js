@@ -73,8 +73,12 @@ export async function openRefund(customerId, transactionId) {
   const showAmount = () => {
     const typed = amount.value.trim();
     const c = parseCents(typed);
-    normalised.classList.toggle("bad", !!typed && (c === null || c <= 0));
-    normalised.textContent = !typed ? "" : c === null || c <= 0 ? "Not an amount: type e.g. 12.50 or $1,000.00" : `Refunds ${formatCents(c)}`;
+    const over = c !== null && c > d.capCents;
+    normalised.classList.toggle("bad", !!typed && (c === null || c <= 0 || over));
+    normalised.textContent = !typed ? ""
+      : c === null || c <= 0 ? "Not an amount: type e.g. 12.50 or $1,000.00"
+      : over ? `${formatCents(c)} is ${formatCents(c - d.capCents)} more than the ${formatCents(d.capCents)} that can be refunded`
+      : `Refunds ${formatCents(c)}`;
   };
   const showCount = () => {
     const n = descriptor.value.trim().length;
@@ -298,13 +302,15 @@ async function showResult(row) {
   const text = STATE_TEXT[row.state] || `Link Money answered with the status ${row.state}.`;
   const said = message(row);
   const elsewhere = row.state === "MADE_ELSEWHERE";
+  // The outcome itself takes the focus, not a button: an Enter or Ctrl+Enter
+  // pressed again just after sending must not close it unread.
   const go = await openDialog({
     cancelLabel: "Close",
-    focusCancel: elsewhere,
+    focus: "[data-testid=refund-result-text]",
     title: row.headline,
     body: [
       h("div", {}, refundBadge(row, "refund-result-state")),
-      h("p", { testid: "refund-result-text" }, text),
+      h("p", { testid: "refund-result-text", tabindex: "-1" }, text),
       h("dl", { class: "summary", testid: "refund-result" },
         h("dt", {}, "Amount"), h("dd", {}, elsewhere ? "unknown (made elsewhere)" : formatCents(row.amountCents, row.currency)),
         h("dt", {}, "Customer"), h("dd", {}, row.customerName),

@@ -92,7 +92,7 @@ export function copyButton(text, label = "Copy") {
  * A modal dialog. `build(close)` returns the body; resolves with what `close`
  * was given (undefined on Esc or Cancel).
  */
-export function openDialog({ title, body, okLabel = "OK", okClass = "primary", onOk, cancelLabel = "Cancel", focusCancel = false }) {
+export function openDialog({ title, body, okLabel = "OK", okClass = "primary", onOk, cancelLabel = "Cancel", focusCancel = false, focus = null }) {
   const dialog = $("#dialog");
   return new Promise((resolve) => {
     let done = false;
@@ -138,7 +138,7 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
     };
     dialog.showModal();
     const first = dialog.querySelector("input:not([disabled]), textarea, select");
-    ((focusCancel && cancel) || first || ok).focus();
+    ((focus && dialog.querySelector(focus)) || (focusCancel && cancel) || first || ok).focus();
   });
 }
 
