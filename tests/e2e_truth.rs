@@ -208,6 +208,39 @@ async fn the_pane_follows_the_selection_and_writes_read_the_record_again() {
         t.starts_with("Updated just now")
     })
     .await;
+
+    // A cancel that succeeds: when the toast says "Cancelled", the pane and
+    // the row already show the service's answer (CANCELLED), not the old
+    // status, while the record is read again.
+    app.click_on(&format!("[data-testid=rtl-row][data-id=\"{}\"]", ids[2]))
+        .await;
+    app.wait_js(
+        "the pane shows the third row",
+        &format!(
+            "document.querySelector('[data-testid=rtl-detail]').textContent.includes('{}')",
+            ids[2]
+        ),
+    )
+    .await;
+    app.wait_js(
+        "the loaded pane allows cancel",
+        "!document.querySelector('[data-testid=rtl-detail-loading]') && !document.querySelector('[data-testid=rtl-cancel]').disabled",
+    )
+    .await;
+    app.js(
+        "window.statusAtToast = null; new MutationObserver(() => { const t = [...document.querySelectorAll('#toasts *')].find(e => e.textContent.startsWith('Cancelled')); if (t && window.statusAtToast === null) window.statusAtToast = document.querySelector('[data-testid=rtl-detail] [data-testid=rtl-status]')?.textContent ?? ''; }).observe(document.querySelector('#toasts'), { childList: true, subtree: true });",
+        vec![],
+    )
+    .await;
+    app.click_on("[data-testid=rtl-cancel]").await;
+    app.click_on("[data-testid=confirm-ok]").await;
+    app.wait_js("the toast", "window.statusAtToast !== null")
+        .await;
+    assert_eq!(
+        app.js("return window.statusAtToast;", vec![]).await,
+        json!("CANCELLED"),
+        "the toast said Cancelled while the pane showed another status"
+    );
     app.quit().await;
     sandbox.stop().await;
 }

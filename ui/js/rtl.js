@@ -341,7 +341,10 @@ async function openExternal(url) {
   try { await call("open_external", { url }); } catch (err) { showError(err); }
 }
 
-async function afterWrite(id, message) {
+async function afterWrite(id, message, written) {
+  // The service's answer to the write is on screen before the toast says it
+  // happened; the record and the list are then read again.
+  if (written?.id === id) patchRow(written);
   toast(message);
   await Promise.all([openDetail(id), load()]);
 }
@@ -372,7 +375,7 @@ async function cancel(rtl) {
     okLabel: "Cancel request", okClass: "danger", cancelLabel: "Keep it",
     onOk: writing(rtl.id, () => call("cancel_rtl", { id: rtl.id, reason: reason.value.trim() || null })),
   });
-  if (done) afterWrite(rtl.id, `Cancelled ${rtl.id}`);
+  if (done) afterWrite(rtl.id, `Cancelled ${rtl.id}`, done);
 }
 
 async function changeStatus(rtl, status) {
@@ -383,7 +386,7 @@ async function changeStatus(rtl, status) {
     okLabel: "Change status",
     onOk: writing(rtl.id, () => call("set_rtl_status", { id: rtl.id, status })),
   });
-  if (done) afterWrite(rtl.id, `${rtl.id} is now ${status}`);
+  if (done) afterWrite(rtl.id, `${rtl.id} is now ${status}`, done);
 }
 
 async function proceed(rtl) {
