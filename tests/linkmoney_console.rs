@@ -620,3 +620,36 @@ async fn webhook_secrets_live_in_the_keyring_only() {
     }
     sandbox.stop().await;
 }
+
+/// A payment of a customer Link Money said was INACTIVE: the payment's
+/// refund button is off up front, saying why, once the customer has been read
+/// (the refund dialog itself always reads the customer again).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payment_of_an_inactive_customer_offers_no_refund() {
+    let sandbox = start(|_| {}).await;
+    let url = sandbox.url();
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_at(dir.path(), &url);
+    let payment = payment_of_customer_in(&url, "INACTIVE").await;
+    let customer = client(&url)
+        .get_transaction(&payment)
+        .await
+        .unwrap()
+        .value
+        .customer_id
+        .unwrap();
+    lookups::customer(
+        &app,
+        customer.as_str().to_string(),
+        linkdesk::rtls::ReadFrom::Service,
+    )
+    .await
+    .unwrap();
+    let v = lookups::transaction(&app, payment, linkdesk::rtls::ReadFrom::Service)
+        .await
+        .unwrap()
+        .data;
+    let block = v.refund_block.expect("no refund offered");
+    assert!(block.contains("INACTIVE"), "{block}");
+    sandbox.stop().await;
+}

@@ -258,10 +258,11 @@ pub async fn transaction(
         Some((RecordKind::Transaction, id.clone(), label)),
     )
     .await;
-    let customer_name = match &value.customer_id {
-        Some(c) => cached_customer_name(app, &env, c.as_str()).await,
+    let customer = match &value.customer_id {
+        Some(c) => cached_customer(app, &env, c.as_str()).await,
         None => None,
     };
+    let customer_name = customer.as_ref().map(customer_name);
     let merchant = session.env.merchant_id.clone();
     let mut refunds = payment_refunds(app, &env, &merchant, &id).await;
     if listed_source.is_none() {
@@ -295,6 +296,7 @@ pub async fn transaction(
                 .map(|why| format!("{}: a refund needs Link Money", why.reason))
         })
         .or_else(|| payment_refusal(&value))
+        .or_else(|| inactive_customer_note(customer.as_ref()))
         .or_else(|| counted.unknown_elsewhere())
         .or_else(|| {
             (left_cents == Some(0)).then(|| {
@@ -331,16 +333,26 @@ async fn payment_refunds(app: &App, env: &str, merchant: &str, id: &str) -> Vec<
         .unwrap_or_default()
 }
 
-async fn cached_customer_name(app: &App, env: &str, id: &str) -> Option<String> {
+/// The customer as Linkdesk last read them, if it has.
+async fn cached_customer(app: &App, env: &str, id: &str) -> Option<Customer> {
     let cache = app.cache.clone();
     let (env, id) = (env.to_string(), id.to_string());
     let found = blocking(move || Ok(cache.get_record(&env, RecordKind::Customer, &id)?))
         .await
         .ok()
         .flatten()?;
-    serde_json::from_value::<Customer>(found.0)
-        .ok()
-        .map(|c| customer_name(&c))
+    serde_json::from_value::<Customer>(found.0).ok()
+}
+
+/// A payment of a customer Link Money last said was not ACTIVE: the refund
+/// button says so up front (the refund dialog reads the customer again).
+fn inactive_customer_note(customer: Option<&Customer>) -> Option<String> {
+    let status = customer?.customer_status.as_deref()?;
+    (status != "ACTIVE").then(|| {
+        format!(
+            "The customer was {status} when last read: Link Money takes refunds only to an ACTIVE customer. Open the customer to read them again."
+        )
+    })
 }
 
 pub async fn payout(app: &App, id: String, from: ReadFrom) -> AppResult<Listed<PayoutView>> {
