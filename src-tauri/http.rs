@@ -37,6 +37,15 @@ pub fn build_loopback_client() -> reqwest::Client {
         .expect("the HTTP client configuration is static and valid")
 }
 
+/// The client for downloads (the update check): the same, with room for a
+/// large file.
+pub fn build_download_client(timeout: Duration) -> reqwest::Client {
+    client_builder()
+        .timeout(timeout)
+        .build()
+        .expect("the HTTP client configuration is static and valid")
+}
+
 fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)

@@ -32,6 +32,17 @@ use tauri::Manager;
 /// When the process started, for the "first rows painted" log line.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+/// The launch on the wall clock, to place the page's own timings.
+static LAUNCHED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+
+pub(crate) fn launched_at_epoch_ms() -> f64 {
+    LAUNCHED
+        .get()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or_default()
+}
+
 /// Set once the window has reported its first rows on screen.
 static FIRST_ROWS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -49,6 +60,7 @@ pub(crate) fn since_launch_ms() -> u128 {
 
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
+    LAUNCHED.get_or_init(std::time::SystemTime::now);
     startup::choose_renderer();
     let mut builder = tauri::Builder::default();
     if startup::data_dir_override().is_none() {
@@ -71,7 +83,9 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|tauri_app| {
+            let setup_at = since_launch_ms();
             let (data_dir, local_dir) = startup::prepare(tauri_app.handle())?;
+            tracing::info!("startup: plugins ready, setup began {setup_at} ms after launch");
             // The window first: WebKit starts its processes and loads the page
             // while the sandbox starts and the files open. Nothing the page
             // asks is answered before `manage`, at the end of this setup.

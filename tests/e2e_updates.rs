@@ -46,8 +46,12 @@ fn sign(pair: &minisign::KeyPair, bytes: &[u8], version: &str) -> String {
 }
 
 fn manifest(server: &Recorder, signature: String) -> Vec<u8> {
+    manifest_of(server, OFFERED, signature)
+}
+
+fn manifest_of(server: &Recorder, version: &str, signature: String) -> Vec<u8> {
     json!({
-        "version": OFFERED,
+        "version": version,
         "notes": "Exports name their filter.\nSync resumes after sleep.",
         "pub_date": "2026-12-01T09:00:00Z",
         "url": server.url("/linkdesk_9.9.0_amd64.deb"),
@@ -146,9 +150,29 @@ async fn only_a_package_signed_for_linkdesk_is_offered() {
     app.click_on("[data-testid=confirm-cancel]").await;
     assert!(!notice_hidden(&app).await, "Later keeps the offer");
 
+    // The daily check finds 9.9.1 while the dialog for 9.9.0 is open: its
+    // button installs nothing, and says what is on offer now.
+    app.click_on("[data-testid=update-notice]").await;
+    app.wait("[data-testid=update-offer]").await;
+    server.put(
+        "/latest.json",
+        manifest_of(&server, "9.9.1", sign(&trusted, &package, "9.9.1")),
+    );
+    app.js("window.__TAURI__.core.invoke('update_check');", vec![])
+        .await;
+    app.wait_until("[data-testid=update-notice]", |t| t.ends_with("9.9.1"))
+        .await;
+    app.click_on("[data-testid=confirm-ok]").await;
+    app.wait_until("[data-testid=dialog-error]", |t| {
+        t.contains("now Linkdesk 9.9.1") && t.contains("nothing was installed")
+    })
+    .await;
+    app.screenshot("updates-04-changed-while-open").await;
+    app.click_on("[data-testid=confirm-cancel]").await;
+
     let asked = server.requests();
     assert!(
-        asked.iter().filter(|r| *r == "GET /latest.json").count() >= 3,
+        asked.iter().filter(|r| *r == "GET /latest.json").count() >= 4,
         "{asked:?}"
     );
     assert!(

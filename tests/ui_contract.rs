@@ -32,6 +32,9 @@ const BROWSER: &[&str] = &[
     "activeElement",
     "offsetParent",
     "tabIndex",
+    "timeOrigin",
+    "responseEnd",
+    "domInteractive",
 ];
 
 /// Names of the UI's own state and functions (not from the core).
@@ -47,6 +50,8 @@ const UI_OWN: &[&str] = &[
     "linkdeskGoto",
     "letterShortcuts",
     "formError",
+    "appInfo",
+    "askRows",
 ];
 
 fn root() -> PathBuf {

@@ -156,15 +156,34 @@ pub(crate) async fn export_target(
 }
 
 /// The window reports once that its first rows are painted (two animation
-/// frames after they were put in the page); the time since launch is logged.
+/// frames after they were put in the page); the time since launch is logged,
+/// with the page's own steps (`marks`: milliseconds since the page's
+/// navigation started at `origin`, milliseconds since the Unix epoch).
 /// Then, off the start-up path, the cache's own work begins.
 #[tauri::command]
-pub fn first_rows_painted(handle: AppHandle, rows: u32) {
+pub fn first_rows_painted(
+    handle: AppHandle,
+    rows: u32,
+    origin: Option<f64>,
+    marks: Option<std::collections::BTreeMap<String, f64>>,
+) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         crate::FIRST_ROWS.store(true, std::sync::atomic::Ordering::Relaxed);
         let ms = crate::since_launch_ms();
         tracing::info!(rows, "startup: first rows painted {ms} ms after launch");
+        if let (Some(origin), Some(marks)) = (origin, marks) {
+            // Each step of the page, in ms after launch.
+            let page = origin - crate::launched_at_epoch_ms();
+            let steps: Vec<String> = std::iter::once(("page".to_string(), 0.0))
+                .chain(marks)
+                .map(|(name, at)| format!("{name} {:.0}", page + at))
+                .collect();
+            tracing::info!(
+                "startup: page steps (ms after launch): {}",
+                steps.join(", ")
+            );
+        }
         crate::startup::after_first_rows(handle);
     });
 }
@@ -190,8 +209,9 @@ pub async fn update_check(handle: AppHandle) -> crate::updates::UpdateStatus {
     crate::updates::check(&handle).await
 }
 
-/// The person's click on "Install and restart".
+/// The person's click on "Install and restart" for `version`, the one the
+/// dialog showed.
 #[tauri::command]
-pub async fn update_install(handle: AppHandle) -> AppResult<()> {
-    crate::updates::install(&handle).await
+pub async fn update_install(handle: AppHandle, version: String) -> AppResult<()> {
+    crate::updates::install(&handle, version).await
 }

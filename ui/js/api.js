@@ -14,3 +14,6 @@ export async function call(command, args = {}) {
 export function listen(event, handler) {
   return tauri.event.listen(event, (e) => handler(e.payload));
 }
+
+/** The page's start-up steps (performance.now()), sent with the first rows. */
+export const startMarks = {};

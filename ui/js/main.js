@@ -4,6 +4,7 @@ import { $, isTyping } from "./dom.js";
 import { h } from "./dom.js";
 import { hideError, showError, openDialog } from "./ui.js";
 import { shell } from "./shell.js";
+import { startMarks } from "./api.js";
 import * as rtl from "./rtl.js";
 import * as settings from "./settings.js";
 import * as customers from "./customers.js";
@@ -112,12 +113,14 @@ function showShortcuts() {
 }
 
 async function start() {
+  startMarks.script = performance.now();
   $("#error-banner .banner-close").addEventListener("click", hideError);
   for (const a of document.querySelectorAll(".nav-item")) {
     a.addEventListener("click", (e) => { e.preventDefault(); show(a.dataset.view); });
   }
   try {
     await shell.init(() => views[current].refresh());
+    startMarks.appInfo = performance.now();
   } catch (err) {
     showError(err);
     return;

@@ -1,7 +1,7 @@
 // The request-to-link view: filters, paging, the table, the detail pane and
 // its actions.
 
-import { call } from "./api.js";
+import { call, startMarks } from "./api.js";
 import { h, clear, $, debounce, append } from "./dom.js";
 import { num, dateTime, shortDateTime, range, timeLeft } from "./format.js";
 import { showError, hideError, toast, badge, copyButton, openDialog, freshness } from "./ui.js";
@@ -70,7 +70,9 @@ export async function load({ cached = false, before } = {}) {
   clearTimeout(state.retryTimer);
   $("#rtl-loading").hidden = false;
   try {
+    if (!state.firstShown) startMarks.askRows ??= performance.now();
     const res = await call("list_rtls", { filter: filterArg(), page: state.page, limit: state.limit, sort: state.sort, cached });
+    if (!state.firstShown) startMarks.answered ??= performance.now();
     await before;
     if (seq !== state.seq) return; // a newer request is on its way
     const { items, total } = res.data;
@@ -96,8 +98,12 @@ export async function load({ cached = false, before } = {}) {
       state.firstShown = true;
       // The second animation frame comes after the rows were painted.
       const rows = state.items.length;
+      startMarks.rows = performance.now();
       requestAnimationFrame(() => requestAnimationFrame(() => {
-        call("first_rows_painted", { rows }).catch(() => {});
+        startMarks.painted = performance.now();
+        const nav = performance.getEntriesByType("navigation")[0];
+        if (nav) Object.assign(startMarks, { html: nav.responseEnd, dom: nav.domInteractive });
+        call("first_rows_painted", { rows, origin: performance.timeOrigin, marks: startMarks }).catch(() => {});
       }));
     }
   } catch (err) {
