@@ -43,7 +43,10 @@ const BADGE_COLOURS: [u32; 10] = [
 ];
 /// About a fifth of one badge: anti-aliased edges never add up to this.
 const MIN_PIXELS: usize = 200;
-const POLL: Duration = Duration::from_millis(4);
+/// One display frame. Each look reads the whole screen (5 MB at 1440x900)
+/// through the X server; looking more often took CPU from the window being
+/// measured on a 2-core machine and made every start-up slower than it is.
+const POLL: Duration = Duration::from_millis(16);
 const PAINT_TIMEOUT: Duration = Duration::from_secs(40);
 /// The window after first rows in which CPU is counted.
 const IDLE_WINDOW: Duration = Duration::from_secs(5);
@@ -73,6 +76,9 @@ struct Sample {
     pss_mb: f64,
     /// PSS growth while the in-memory index was built, and its size.
     index: Option<(f64, u64)>,
+    /// Linkdesk's own log line: first rows painted N ms after `run()`
+    /// began (two animation frames after the rows were put in the page).
+    logged_ms: Option<f64>,
 }
 
 struct Screen {
@@ -95,7 +101,8 @@ impl Screen {
         }
     }
 
-    /// Pixels of a badge colour on the whole screen.
+    /// Pixels of a badge colour on the whole screen, counted up to
+    /// `MIN_PIXELS` (enough to say a badge is drawn).
     fn badge_pixels(&self) -> usize {
         let Ok(reply) = self
             .conn
@@ -120,6 +127,7 @@ impl Screen {
                 let rgb = u32::from_le_bytes([p[0], p[1], p[2], 0]);
                 BADGE_COLOURS.contains(&rgb)
             })
+            .take(MIN_PIXELS)
             .count()
     }
 
@@ -404,10 +412,19 @@ impl Bench {
             cpu_s: ticks as f64 / self.ticks_per_s,
             pss_mb: pss_mb(pid),
             index: None,
+            logged_ms: None,
         };
         if v == Variant::BigCache {
             sample.index = self.index_growth(pid, &dir, pss_before_index);
         }
+        sample.logged_ms = app_log(&dir).lines().find_map(|l| {
+            l.split("first rows painted ")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        });
         self.stop(&mut child);
         let _ = std::fs::remove_dir_all(&dir);
         Some(sample)
@@ -617,11 +634,14 @@ fn main() {
         for v in order {
             if let Some(s) = bench.run_once(v, run) {
                 println!(
-                    "  run {run} {:<24} painted {:>6.0} ms  cpu {:>5.2} s  pss {:>6.1} MB{}",
+                    "  run {run} {:<24} painted {:>6.0} ms  cpu {:>5.2} s  pss {:>6.1} MB{}{}",
                     v.label(),
                     s.paint_ms,
                     s.cpu_s,
                     s.pss_mb,
+                    s.logged_ms
+                        .map(|ms| format!("  (its log: {ms:.0} ms)"))
+                        .unwrap_or_default(),
                     s.index
                         .map(|(mb, n)| format!("  index +{mb:.1} MB for {n}"))
                         .unwrap_or_default()

@@ -32,8 +32,10 @@ pub const SANDBOX_LINKMONEY_CLIENT_ID: &str = "lm_sandbox_client";
 pub const SANDBOX_LINKMONEY_CLIENT_SECRET: &str = "lm_sandbox_secret";
 
 pub struct App {
-    /// Every environment's client: system proxy, OS certificate store.
-    pub http: reqwest::Client,
+    /// Every environment's client: system proxy, OS certificate store. Made
+    /// when first needed (`http()`): loading the certificate store is not
+    /// start-up work when the built-in sandbox is all the window asks.
+    http: std::sync::OnceLock<reqwest::Client>,
     /// The built-in environment's client: the embedded sandbox listens on this
     /// machine's loopback, which no proxy can reach, so it is reached directly.
     builtin_http: reqwest::Client,
@@ -101,10 +103,10 @@ impl App {
         startup_notices.extend(notice);
         let (team, notice) = crate::team::TeamSettings::load(&data_dir);
         startup_notices.extend(notice);
-        let http = crate::http::build_client();
+        let http = std::sync::OnceLock::new();
         let builtin_http = match embedded {
             Some(_) => crate::http::build_loopback_client(),
-            None => http.clone(),
+            None => http.get_or_init(crate::http::build_client).clone(),
         };
         let builtin_secrets = match &embedded {
             #[cfg(feature = "embedded-sandbox")]
@@ -158,6 +160,11 @@ impl App {
             .clone()
     }
 
+    /// Every environment's client (see the field).
+    pub fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(crate::http::build_client)
+    }
+
     /// Makes `id` the active environment: a new session, locked if production.
     pub fn switch(&self, id: &str) -> AppResult<()> {
         let session = if id == EMBEDDED_ENV_ID {
@@ -166,7 +173,7 @@ impl App {
             let env = self.envs.get(id).ok_or_else(|| {
                 AppError::new(ErrorCode::NotFound, "That environment no longer exists")
             })?;
-            Session::from_keyring(&self.http, env)
+            Session::from_keyring(self.http(), env)
         };
         self.envs
             .set_active((id != EMBEDDED_ENV_ID).then_some(id))?;

@@ -427,7 +427,7 @@ pub fn session_for(app: &App, id: &str) -> AppResult<Arc<Session>> {
         let env = app.envs.get(id).ok_or_else(|| {
             AppError::new(ErrorCode::NotFound, "That environment no longer exists")
         })?;
-        Arc::new(Session::from_keyring(&app.http, env))
+        Arc::new(Session::from_keyring(app.http(), env))
     };
     Ok(session)
 }

@@ -48,7 +48,7 @@ pub async fn resolve_at_start(app: &App) -> AppResult<Vec<RefundRow>> {
             match app.envs.get(&row.env_id) {
                 // Reading the keyring blocks.
                 Some(env) => {
-                    let http = app.http.clone();
+                    let http = app.http().clone();
                     blocking(move || Ok(Arc::new(Session::from_keyring(&http, env)))).await
                 }
                 None => Err(AppError::new(

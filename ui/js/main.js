@@ -118,6 +118,8 @@ async function start() {
   for (const a of document.querySelectorAll(".nav-item")) {
     a.addEventListener("click", (e) => { e.preventDefault(); show(a.dataset.view); });
   }
+  const first = location.hash.slice(1);
+  if (!views[first] || first === "rtls") rtl.prefetch();
   try {
     await shell.init(() => views[current].refresh());
     startMarks.appInfo = performance.now();
@@ -128,7 +130,6 @@ async function start() {
   for (const v of Object.values(views)) v.init();
   goto.init();
   updates.init();
-  const first = location.hash.slice(1);
   show(views[first] ? first : "rtls");
 }
 
