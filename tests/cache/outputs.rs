@@ -154,7 +154,7 @@ fn go_to_id_finds_any_kind_by_id_or_prefix() {
         ]
     );
     assert_eq!(found[0].label, "u1 · PENDING");
-    assert_eq!(found[1].label, "5 USD · PENDING");
+    assert_eq!(found[1].label, "$5.00 USD · PENDING");
     assert_eq!(found[3].label, "ABC Power");
     assert_eq!(cache.find_by_id(ENV, " abd ", 10).unwrap()[0].id, "abd");
     assert_eq!(cache.find_by_id(ENV, "abc", 2).unwrap().len(), 2);
