@@ -89,8 +89,10 @@ export function copyButton(text, label = "Copy") {
 }
 
 /**
- * A modal dialog. `build(close)` returns the body; resolves with what `close`
- * was given (undefined on Esc or Cancel).
+ * A modal dialog. Resolves with what `onOk` returned (true without one), or
+ * undefined on Esc or Cancel; an `onOk` that throws keeps it open with the
+ * error. The focus goes to `focus` (a selector in the body), else Cancel with
+ * `focusCancel`, else the first field, else OK.
  */
 export function openDialog({ title, body, okLabel = "OK", okClass = "primary", onOk, cancelLabel = "Cancel", focusCancel = false, focus = null }) {
   const dialog = $("#dialog");
