@@ -15,7 +15,7 @@ use super::TeamStore;
 use crate::app::blocking;
 use crate::csv_out::CsvOut;
 use crate::error::{AppError, AppResult};
-use crate::journal::{filter_instant, filter_text, Journal, OutboxItem};
+use crate::journal::{filter_instant, filter_text, AuditFilter, Journal, OutboxItem};
 
 /// What one delivery round did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -151,20 +151,14 @@ pub async fn deliver_outbox(
     out
 }
 
-/// The whole team's audit view filters (the same as the seat's, plus the agent).
+/// The whole team's audit view filters: the seat's, plus the agent.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamAuditFilter {
-    #[serde(default)]
-    pub action: Option<String>,
-    #[serde(default)]
-    pub env_id: Option<String>,
+    #[serde(flatten)]
+    pub seat: AuditFilter,
     #[serde(default)]
     pub agent: Option<String>,
-    #[serde(default)]
-    pub from: Option<String>,
-    #[serde(default)]
-    pub to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -203,11 +197,11 @@ struct Bound {
 
 fn bind(f: &TeamAuditFilter) -> AppResult<Bound> {
     Ok(Bound {
-        action: filter_text(&f.action),
-        env_id: filter_text(&f.env_id),
+        action: filter_text(&f.seat.action),
+        env_id: filter_text(&f.seat.env_id),
         agent: filter_text(&f.agent),
-        from: filter_instant(&f.from, "start")?,
-        to: filter_instant(&f.to, "end")?,
+        from: filter_instant(&f.seat.from, "start")?,
+        to: filter_instant(&f.seat.to, "end")?,
     })
 }
 
@@ -353,4 +347,21 @@ pub fn spawn_delivery(
             tokio::time::sleep(period).await;
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_team_filter_reads_as_the_window_sends_it() {
+        let f: TeamAuditFilter = serde_json::from_value(serde_json::json!({
+            "action": "refund", "envId": "prod", "agent": "ada", "from": null
+        }))
+        .unwrap();
+        assert_eq!(f.seat.action.as_deref(), Some("refund"));
+        assert_eq!(f.seat.env_id.as_deref(), Some("prod"));
+        assert_eq!(f.agent.as_deref(), Some("ada"));
+        assert_eq!(f.seat.from, None);
+    }
 }
