@@ -157,7 +157,7 @@ pub fn spawn_checks(handle: AppHandle) {
                 Some(at) if status.state == "failed" => Utc::now() - at >= RETRY,
                 Some(at) => Utc::now() - at >= PERIOD,
             };
-            if due && status.endpoint.is_some() {
+            if due {
                 check(&handle).await;
             }
             tokio::time::sleep(Duration::from_secs(10 * 60)).await;
@@ -179,7 +179,7 @@ fn set(handle: &AppHandle, change: impl FnOnce(&mut UpdateStatus)) -> UpdateStat
 /// Asks the update server; downloads and verifies a release it offers.
 pub async fn check(handle: &AppHandle) -> UpdateStatus {
     let updates = handle.state::<Updates>();
-    let Ok(url) = endpoint(handle) else {
+    let Some(url) = updates.status().endpoint else {
         return updates.status();
     };
     let Ok(_one) = updates.running.try_lock() else {
