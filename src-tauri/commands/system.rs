@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 use tauri::{AppHandle, State};
-use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::app::App;
@@ -100,7 +99,7 @@ pub fn open_external(handle: AppHandle, url: String) -> AppResult<()> {
     if let Err(e) = handle.opener().open_url(parsed.as_str(), None::<&str>) {
         // Most often no browser is set up: the person can still paste the link.
         tracing::warn!(error = %e, "could not open a browser");
-        let copied = handle.clipboard().write_text(parsed.as_str()).is_ok();
+        let copied = copy_to_clipboard(parsed.as_str()).is_ok();
         return Err(AppError::new(
             ErrorCode::NoBrowser,
             if copied {
@@ -114,11 +113,24 @@ pub fn open_external(handle: AppHandle, url: String) -> AppResult<()> {
 }
 
 #[tauri::command]
-pub fn copy_text(handle: AppHandle, text: String) -> AppResult<()> {
-    handle
-        .clipboard()
-        .write_text(text)
+pub fn copy_text(text: String) -> AppResult<()> {
+    copy_to_clipboard(&text)
         .map_err(|e| AppError::internal(format!("Could not copy to the clipboard: {e}")))
+}
+
+/// The system clipboard: opened at the first copy, not at start-up (opening
+/// it connects to the display server and starts a thread, on the way to the
+/// first rows), then kept open, since on X11 what was copied lasts only as
+/// long as its owner.
+static CLIPBOARD: std::sync::Mutex<Option<arboard::Clipboard>> = std::sync::Mutex::new(None);
+
+fn copy_to_clipboard(text: &str) -> Result<(), arboard::Error> {
+    let mut slot = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
+    let clipboard = match slot.as_mut() {
+        Some(clipboard) => clipboard,
+        None => slot.insert(arboard::Clipboard::new()?),
+    };
+    clipboard.set_text(text)
 }
 
 /// Where an export goes, decided here and never by the window: the folder in
