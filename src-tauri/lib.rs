@@ -23,6 +23,7 @@ pub mod session;
 pub mod settings;
 pub mod sqlite;
 mod startup;
+pub use startup::{has_gpu, NO_GPU_WEBKIT};
 pub mod sync;
 pub mod team;
 pub mod updates;

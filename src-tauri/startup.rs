@@ -66,21 +66,33 @@ pub fn prepare(handle: &AppHandle) -> Result<(PathBuf, PathBuf), Box<dyn std::er
     Ok((data_dir, local_dir))
 }
 
-/// Without a GPU (no DRM render node: a virtual machine, a remote session,
-/// Xvfb) WebKit would draw through Mesa's software OpenGL (llvmpipe); Skia's
-/// own CPU renderer draws the same page with about a quarter less CPU and
-/// shows the first rows sooner (see the README's benchmarks). Set before
-/// WebKit starts, while the process has one thread; a value already in the
-/// environment wins.
+/// What WebKit is told on a machine without a GPU (no DRM render node: a
+/// virtual machine, a remote desktop, Xvfb). By default it would composite
+/// every frame through Mesa's software OpenGL (llvmpipe), which took both
+/// cores of a 2-core machine for a quarter of a second after the first rows,
+/// and paint with Skia on the GPU path. Instead Skia paints on the CPU and
+/// WebKit draws without a compositor: first rows sooner, a fifth less memory,
+/// and an idle window that costs nothing (see the README's benchmarks).
+pub const NO_GPU_WEBKIT: [(&str, &str); 2] = [
+    ("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1"),
+    ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+];
+
+/// A DRM render node: WebKit can draw with the GPU.
+pub fn has_gpu() -> bool {
+    std::fs::read_dir("/dev/dri").is_ok_and(|mut d| {
+        d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+    })
+}
+
+/// Sets `NO_GPU_WEBKIT` on Linux without a GPU. Called before WebKit starts,
+/// while the process has one thread; a value already in the environment wins.
 pub fn choose_renderer() {
-    #[cfg(target_os = "linux")]
-    {
-        const VAR: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
-        let gpu = std::fs::read_dir("/dev/dri").is_ok_and(|mut d| {
-            d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("renderD")))
-        });
-        if !gpu && std::env::var_os(VAR).is_none() {
-            std::env::set_var(VAR, "1");
+    if cfg!(target_os = "linux") && !has_gpu() {
+        for (var, value) in NO_GPU_WEBKIT {
+            if std::env::var_os(var).is_none() {
+                std::env::set_var(var, value);
+            }
         }
     }
 }
@@ -254,7 +266,27 @@ pub fn open_window(handle: &AppHandle, local_dir: &std::path::Path) -> tauri::Re
         // The window never leaves the app: outside links go to the system
         // browser through `open_external`.
         .on_navigation(is_app_url)
+        // Shown once its page has loaded: never a blank window, and WebKit
+        // without a compositor is not asked to draw a page that is still
+        // arriving (it then waits up to half a second for it).
+        .visible(false)
+        .on_page_load(|window, page| {
+            if page.event() == tauri::webview::PageLoadEvent::Finished {
+                let _ = window.show();
+            }
+        })
         .build()?;
+    // Whatever became of the page, the window is not left hidden.
+    let handle = handle.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        if let Some(window) = handle.get_webview_window(&config.label) {
+            if !window.is_visible().unwrap_or(true) {
+                tracing::warn!("the page had not loaded after 3 s: the window is shown anyway");
+                let _ = window.show();
+            }
+        }
+    });
     Ok(())
 }
 
