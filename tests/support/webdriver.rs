@@ -72,6 +72,12 @@ impl App {
         .env("LINKDESK_DATA_DIR", data_dir.path())
         // No update check unless a test serves one.
         .env("LINKDESK_UPDATE_URL", "off")
+        // WebKit's compositor stays on, as on a machine with a GPU: the
+        // WebDriver screenshot never answers for a page drawn without it,
+        // which Linkdesk chooses on a machine without one
+        // (`NO_GPU_WEBKIT`; the installer test and the start-up benchmark
+        // run the app that way).
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
         for (k, v) in env {
