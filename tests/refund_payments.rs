@@ -213,6 +213,77 @@ async fn two_seats_refunding_one_payment_at_once_make_one_refund() {
     sandbox.stop().await;
 }
 
+/// Seat A's refund #1 fails without being sent (Link Money keeps no record
+/// of it); A then refunds the whole payment. Seat B, whose journal is empty,
+/// starts at #1 too: it must meet A's refund there, not refund it again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_seat_whose_refund_was_never_sent_leaves_no_gap_for_another_seat() {
+    let sandbox = start(|_| {}).await;
+    let url = sandbox.url();
+    let (txn, _, paid) = succeeded_payment_of_at_least(&url, 300).await;
+    let before = transaction_ids(&url).await;
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = context(dir_a.path(), session(&url, EnvKind::Sandbox));
+    let b = context(dir_b.path(), session(&url, EnvKind::Sandbox));
+
+    let first = refunds::open(&a, None, &txn).await.unwrap();
+    assert_eq!(first.refund_number, 1);
+    // What a refusal before any record (a 429, a dropped connection before
+    // sending) leaves in the journal: nothing reached Link Money.
+    let lm = a.session.linkmoney().unwrap();
+    let target = linkdesk::journal::Target {
+        env_id: a.session.env.id.clone(),
+        linkmoney_url: lm.base_url().to_string(),
+        merchant_id: lm.merchant_id().to_string(),
+    };
+    let sending = linkdesk::journal::Sending {
+        amount_cents: 100,
+        client_reference_id: None,
+        soft_descriptor: None,
+    };
+    a.journal
+        .begin_sending(&first.request_key, &target, &sending, paid)
+        .unwrap();
+    a.journal
+        .settle(
+            &first.request_key,
+            &RefundState::FailedNotSent,
+            &linkdesk::journal::Settled::default(),
+        )
+        .unwrap();
+    assert!(new_refunds(&url, &before).await.is_empty());
+
+    let whole = refunds::open(&a, None, &txn).await.unwrap();
+    assert_eq!(whole.refund_number, 1, "#1 was never used at Link Money");
+    assert_eq!(whole.cap_cents, paid);
+    let everything = linkdesk::linkmoney::format_cents(paid);
+    let form = linkdesk::money::RefundInput {
+        retyped_amount: Some(everything.clone()),
+        ..input(&whole.request_key, &everything)
+    };
+    let row = refunds::submit(&a, form).await.unwrap();
+    assert_eq!(row.state, RefundState::Authorized, "{row:?}");
+    let journalled = a
+        .journal
+        .refunds_of_payment(&a.session.env.id, MERCHANT, &txn);
+    assert_eq!(journalled.unwrap().len(), 2, "the unsent one stays");
+
+    let other = refunds::open(&b, None, &txn).await.unwrap();
+    assert_eq!(other.refund_number, 1);
+    let row = refunds::submit(&b, input(&other.request_key, "1.00"))
+        .await
+        .unwrap();
+    assert_eq!(row.state, RefundState::MadeElsewhere, "{row:?}");
+    let made = new_refunds(&url, &before).await;
+    assert_eq!(
+        made.len(),
+        1,
+        "one refund, never more than was paid: {made:?}"
+    );
+    assert_eq!(made[0].1, paid);
+    sandbox.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_refund_whose_answer_was_lost_is_not_shown_as_sent() {
     let sandbox = start(|_| {}).await;

@@ -13,6 +13,11 @@ use super::{now, Journal, JournalError};
 use crate::error::{AppError, ErrorCode};
 use crate::linkmoney::refund_request_key;
 
+/// What a refund that failed without being sent gets after its key when its
+/// number is taken again: no request key of Link Money's looks like it, and
+/// a row in FAILED_NOT_SENT is never sent.
+pub const NOT_SENT_SUFFIX: &str = ":not-sent:";
+
 fn conflict(message: impl Into<String>) -> JournalError {
     JournalError::Data(message.into())
 }
@@ -29,8 +34,11 @@ impl Journal {
     /// Journals a refund dialog as a DRAFT of the payment's lowest free
     /// refund number, with that number's request key, in one transaction (so
     /// two dialogs never get the same number). A number is free when no row
-    /// holds it but a discarded draft, which is then replaced: nothing was
-    /// ever sent with its key.
+    /// holds it but a discarded draft (then replaced) or a refund that failed
+    /// without being sent: Link Money keeps no record of a refused or unsent
+    /// request, so its key is unused there, and another seat, counting from
+    /// #1, must meet this seat's refunds at the numbers it will try. The
+    /// failed row stays in the journal under a key that can never be sent.
     pub fn insert_draft(&self, d: &Draft) -> Result<Drafted, JournalError> {
         self.insert_draft_after(d, &[])
     }
@@ -49,7 +57,7 @@ impl Journal {
             .prepare_cached(
                 "SELECT refund_number FROM refunds
                  WHERE transaction_id = ?1 AND merchant_id = ?2 AND refund_number IS NOT NULL
-                   AND state <> 'DISCARDED'",
+                   AND state NOT IN ('DISCARDED', 'FAILED_NOT_SENT')",
             )?
             .query_map(params![d.transaction_id, d.merchant_id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
@@ -59,6 +67,13 @@ impl Journal {
         let key = refund_request_key(&d.merchant_id, &d.transaction_id, number);
         tx.execute(
             "DELETE FROM refunds WHERE request_key = ?1 AND state = 'DISCARDED'",
+            [&key],
+        )?;
+        tx.execute(
+            &format!(
+                "UPDATE refunds SET request_key = request_key || '{NOT_SENT_SUFFIX}' || rowid
+                 WHERE request_key = ?1 AND state = 'FAILED_NOT_SENT'"
+            ),
             [&key],
         )?;
         let refunded = refunded_in(&tx, d, &key)?;
@@ -588,12 +603,12 @@ pub(super) mod tests {
             j.refund(&again.request_key).unwrap().unwrap().state,
             RefundState::Draft
         );
-        // A number that was submitted is never reused, whatever its outcome.
+        // A number whose refund may have reached Link Money is never reused.
         j.begin_sending(&again.request_key, &target(), &sending(1), 500)
             .unwrap();
         j.settle(
             &again.request_key,
-            &RefundState::FailedNotSent,
+            &RefundState::TerminalFailed,
             &Settled::default(),
         )
         .unwrap();
@@ -605,6 +620,46 @@ pub(super) mod tests {
         assert_eq!(
             j.insert_draft(&draft("c", "t", 500)).unwrap().refund_number,
             3
+        );
+    }
+
+    #[test]
+    fn a_number_whose_refund_was_never_sent_is_taken_again() {
+        let (_d, j) = journal();
+        let first = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        j.begin_sending(&first.request_key, &target(), &sending(200), 500)
+            .unwrap();
+        let settled = Settled {
+            error_code: Some("rate_limited".into()),
+            ..Settled::default()
+        };
+        j.settle(&first.request_key, &RefundState::FailedNotSent, &settled)
+            .unwrap();
+        // Link Money has no refund #1 of this payment, so the next refund is
+        // #1 again, with #1's key: another seat's #1 then meets it there.
+        let again = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        assert_eq!(again.refund_number, 1);
+        assert_eq!(again.request_key, first.request_key);
+        assert_eq!(again.refunded.total(), 0, "a refund not sent never counts");
+        // The failed one stays in the journal, under a key never sent.
+        let rows = j.refunds_of_payment("env", "m", "t").unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let failed = &rows[0];
+        assert_eq!(failed.state, RefundState::FailedNotSent);
+        assert!(failed.request_key.starts_with(&first.request_key));
+        assert!(failed.request_key.contains(NOT_SENT_SUFFIX));
+        assert_eq!(failed.amount_cents, Some(200));
+        // It fails again unsent; the number is taken again, and both stay.
+        j.begin_sending(&again.request_key, &target(), &sending(300), 500)
+            .unwrap();
+        j.settle(&again.request_key, &RefundState::FailedNotSent, &settled)
+            .unwrap();
+        let third = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        assert_eq!(third.refund_number, 1);
+        assert_eq!(j.refunds_of_payment("env", "m", "t").unwrap().len(), 2);
+        assert_eq!(
+            j.refund(&third.request_key).unwrap().unwrap().state,
+            RefundState::Draft
         );
     }
 
