@@ -55,10 +55,13 @@ impl AppState {
         let (records, users) = seed_rtls(options.seed, options.rtls, anchor);
         let rtls = RtlStore::new(options.biller_client_id.clone(), records, users);
         let money = seed_money(options.seed, options.customers, anchor);
-        // Webhook deliveries go straight to the subscriber, never via a proxy.
+        // Webhook deliveries go straight to the subscriber, never via a proxy,
+        // and no redirect is followed: a loopback URL cannot send them on to
+        // another machine.
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(2))
             .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(io::Error::other)?;
         Ok(AppState {

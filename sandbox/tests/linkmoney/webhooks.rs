@@ -283,3 +283,68 @@ async fn subscriptions_are_validated() {
     assert_lm_error(status, &answer, 404, "NOT_FOUND");
     env.stop().await;
 }
+
+/// A loopback subscriber that answers every delivery with a redirect to
+/// another URL does not get the sandbox to post there: the loopback rule
+/// holds for where a webhook ends up, not just for the URL subscribed.
+#[tokio::test]
+async fn webhooks_never_follow_a_redirect() {
+    let env = Env::start().await;
+    let mut elsewhere = Receiver::start().await;
+    let (hit, mut hits) = mpsc::unbounded_channel::<()>();
+    let target = elsewhere.url.clone();
+    let redirector = Router::new().route(
+        "/hook",
+        post(move || {
+            let hit = hit.clone();
+            let target = target.clone();
+            async move {
+                let _ = hit.send(());
+                (
+                    StatusCode::TEMPORARY_REDIRECT,
+                    [(reqwest::header::LOCATION, target)],
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, redirector).await });
+
+    let core = env.lm_token("Link-Core").await;
+    let pay = env.lm_token("Link-Payment").await;
+    let customer = active_customer(&env.fixtures().await);
+    let (status, _) = env
+        .lm_send(
+            Method::POST,
+            &core,
+            "/v1/webhook/subscribe",
+            json!({"url": url, "secretKey": "k", "subscriptionDetails": {"type": "ALL"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    env.lm_send(
+        Method::POST,
+        &pay,
+        "/v1/payments",
+        payment(&customer, 2.0, "redirected-1", None),
+    )
+    .await;
+    tokio::time::timeout(Duration::from_secs(10), hits.recv())
+        .await
+        .expect("the subscriber is posted to")
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), hits.recv())
+        .await
+        .expect("both events are posted to the subscriber")
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), elsewhere.payloads.recv())
+            .await
+            .is_err(),
+        "a redirect was followed"
+    );
+    server.abort();
+    elsewhere.stop().await;
+    env.stop().await;
+}
