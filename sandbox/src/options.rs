@@ -55,14 +55,48 @@ pub struct Options {
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
     /// Fraction of requests (0..=1) answered with a 500
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
     pub fail_rate: f64,
     /// Deliver webhooks to any host, not only to loopback URLs (127.0.0.0/8, ::1, localhost)
     #[arg(long)]
     pub webhooks_to_any_host: bool,
     /// Fraction of writes (0..=1) whose effect is committed, then the connection closed unanswered
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
     pub drop_after_commit_rate: f64,
+}
+
+/// A fraction from 0 to 1: `--fail-rate 5` is a typo, not "always".
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        Ok(_) => Err(format!(
+            "{text} is not a fraction from 0 to 1 (0.5 is half)"
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Options;
+    use clap::Parser;
+
+    #[test]
+    fn rates_are_fractions() {
+        let ok =
+            Options::try_parse_from(["s", "--fail-rate", "0.5", "--drop-after-commit-rate", "1"]);
+        assert_eq!(ok.unwrap().fail_rate, 0.5);
+        for bad in ["5", "-0.1", "NaN", "half"] {
+            assert!(
+                Options::try_parse_from(["s", "--fail-rate", bad]).is_err(),
+                "{bad}"
+            );
+            assert!(
+                Options::try_parse_from(["s", "--drop-after-commit-rate", bad]).is_err(),
+                "{bad}"
+            );
+        }
+    }
 }
 
 impl Default for Options {
