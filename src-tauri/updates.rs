@@ -42,6 +42,9 @@ const MAX_MANIFEST_BYTES: usize = 256 * 1024;
 const MAX_PACKAGE_BYTES: usize = 400 << 20;
 /// The whole download of a package.
 const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+/// The whole answer with the manifest: a slow server does not leave
+/// "Checking now…" on screen for minutes.
+const MANIFEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Release notes beyond this are cut (and say so).
 const MAX_NOTES_CHARS: usize = 4000;
 
@@ -292,7 +295,7 @@ fn web_url(what: &str, url: &str) -> Result<url::Url, AppError> {
 async fn find_verified(handle: &AppHandle, url: &str) -> Result<Option<(Update, Vec<u8>)>, Found> {
     let url = web_url("update address", url)?;
     let client = http::build_download_client(DOWNLOAD_TIMEOUT);
-    let manifest = fetch(&client, url.clone(), MAX_MANIFEST_BYTES).await?;
+    let manifest = fetch(&client, url.clone(), MAX_MANIFEST_BYTES, MANIFEST_TIMEOUT).await?;
     let Some(manifest) = manifest else {
         tracing::info!(endpoint = %url, "update check: no update (204)");
         return Ok(None);
@@ -340,7 +343,7 @@ async fn find_verified(handle: &AppHandle, url: &str) -> Result<Option<(Update, 
         return Ok(None);
     };
     let package = web_url("package address", update.download_url.as_str())?;
-    let Some(bytes) = fetch(&client, package, MAX_PACKAGE_BYTES).await? else {
+    let Some(bytes) = fetch(&client, package, MAX_PACKAGE_BYTES, DOWNLOAD_TIMEOUT).await? else {
         return Err(Found::Failed(AppError::new(
             ErrorCode::BadResponse,
             format!(
@@ -358,16 +361,22 @@ async fn find_verified(handle: &AppHandle, url: &str) -> Result<Option<(Update, 
     }
 }
 
-/// GETs `url`, reading at most `max` bytes; None for 204 No Content. Every
-/// failure says what happened: unreachable, too slow, the HTTP status, too big.
-async fn fetch(client: &reqwest::Client, url: url::Url, max: usize) -> AppResult<Option<Vec<u8>>> {
-    let resp = client.get(url).send().await.map_err(|e| {
+/// GETs `url`, reading at most `max` bytes within `timeout`; None for 204
+/// No Content. Every failure says what happened: unreachable, too slow, the
+/// HTTP status, too big.
+async fn fetch(
+    client: &reqwest::Client,
+    url: url::Url,
+    max: usize,
+    timeout: Duration,
+) -> AppResult<Option<Vec<u8>>> {
+    let resp = client.get(url).timeout(timeout).send().await.map_err(|e| {
         if e.is_timeout() {
             AppError::new(
                 ErrorCode::Timeout,
                 format!(
                     "{SERVER} did not finish answering within {} s",
-                    DOWNLOAD_TIMEOUT.as_secs()
+                    timeout.as_secs()
                 ),
             )
         } else {
