@@ -83,28 +83,10 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|tauri_app| {
-            let setup_at = since_launch_ms();
-            let (data_dir, local_dir) = startup::prepare(tauri_app.handle())?;
-            tracing::info!("startup: plugins ready, setup began {setup_at} ms after launch");
-            // The window first: WebKit starts its processes and loads the page
-            // while the sandbox starts and the files open. Nothing the page
-            // asks is answered before `manage`, at the end of this setup.
-            startup::open_window(tauri_app.handle(), &local_dir)?;
-            tracing::info!(
-                "startup: window created {} ms after launch",
-                since_launch_ms()
-            );
-            let app = startup::build_app(data_dir, local_dir)?;
-            tauri_app.manage(app);
-            tracing::info!(
-                "startup: sandbox, cache, journal and settings ready {} ms after launch",
-                since_launch_ms()
-            );
-            startup::spawn_refund_resolver(tauri_app.handle().clone());
-            startup::spawn_team_worker(tauri_app.handle().clone());
-            startup::relock_on_screen_lock(tauri_app.handle().clone());
-            tauri_app.manage(updates::Updates::new(tauri_app.handle()));
-            updates::spawn_checks(tauri_app.handle().clone());
+            // A launch that cannot start says why in a dialog and exits.
+            if let Err(why) = start(tauri_app) {
+                startup::cannot_start(tauri_app.handle(), &why.to_string());
+            }
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -186,9 +168,42 @@ pub fn run() {
         ])
         .build(tauri::generate_context!())
         .expect("Linkdesk could not start its window")
-        .run(|_, event| {
-            if let tauri::RunEvent::Exit = event {
-                logging::flush_at_exit();
-            }
+        .run(|_, event| match event {
+            // The last window gone because the launch could not start: the
+            // dialog saying why stays until it is closed.
+            tauri::RunEvent::ExitRequested {
+                code: None, api, ..
+            } if startup::could_not_start() => api.prevent_exit(),
+            tauri::RunEvent::Exit => logging::flush_at_exit(),
+            _ => {}
         });
+}
+
+/// The folders, the window, the sandbox and files, then the background work.
+fn start(tauri_app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let setup_at = since_launch_ms();
+    let (data_dir, local_dir) = startup::prepare(tauri_app.handle())?;
+    #[cfg(unix)]
+    startup::exit_on_signals(tauri_app.handle().clone());
+    tracing::info!("startup: plugins ready, setup began {setup_at} ms after launch");
+    // The window first: WebKit starts its processes and loads the page
+    // while the sandbox starts and the files open. Nothing the page
+    // asks is answered before `manage`, at the end of this setup.
+    startup::open_window(tauri_app.handle(), &local_dir)?;
+    tracing::info!(
+        "startup: window created {} ms after launch",
+        since_launch_ms()
+    );
+    let app = startup::build_app(data_dir, local_dir)?;
+    tauri_app.manage(app);
+    tracing::info!(
+        "startup: sandbox, cache, journal and settings ready {} ms after launch",
+        since_launch_ms()
+    );
+    startup::spawn_refund_resolver(tauri_app.handle().clone());
+    startup::spawn_team_worker(tauri_app.handle().clone());
+    startup::relock_on_screen_lock(tauri_app.handle().clone());
+    tauri_app.manage(updates::Updates::new(tauri_app.handle()));
+    updates::spawn_checks(tauri_app.handle().clone());
+    Ok(())
 }

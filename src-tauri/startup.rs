@@ -58,12 +58,84 @@ pub fn log_dir(local_dir: &std::path::Path) -> PathBuf {
 /// for its verdict.
 pub fn prepare(handle: &AppHandle) -> Result<(PathBuf, PathBuf), Box<dyn std::error::Error>> {
     let (data_dir, local_dir) = folders(handle)?;
-    std::fs::create_dir_all(&data_dir)?;
-    std::fs::create_dir_all(&local_dir)?;
+    for dir in [&data_dir, &local_dir] {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("The folder {} cannot be made: {e}", dir.display()))?;
+    }
     crate::logging::init(&log_dir(&local_dir));
     tracing::info!(data_dir = %data_dir.display(), local_dir = %local_dir.display(), version = env!("CARGO_PKG_VERSION"), "Linkdesk starting");
     std::thread::spawn(crate::secrets::persists);
     Ok((data_dir, local_dir))
+}
+
+/// The stable code of a launch that could not start.
+pub const CANNOT_START: &str = "startup_failed";
+
+/// Set when the launch could not start: its window is gone, and the process
+/// stays until its dialog is closed.
+static COULD_NOT_START: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn could_not_start() -> bool {
+    COULD_NOT_START.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// A launch that cannot start (a data folder it cannot write, a bad
+/// `LINKDESK_SANDBOX_OPTS`, a journal it cannot open) says why on stderr, in
+/// the log when there is one, and in a native dialog naming the folders;
+/// closing the dialog exits with status 1. Never a panic, never a window
+/// that does not come.
+pub fn cannot_start(handle: &AppHandle, why: &str) {
+    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+    COULD_NOT_START.store(true, std::sync::atomic::Ordering::SeqCst);
+    tracing::error!(code = CANNOT_START, "Linkdesk could not start: {why}");
+    eprintln!("Linkdesk could not start ({CANNOT_START}): {why}");
+    for window in handle.webview_windows().into_values() {
+        let _ = window.destroy();
+    }
+    let folders = match folders(handle) {
+        Ok((data, local)) => format!(
+            "\n\nData folder: {}\nLog folder: {}",
+            data.display(),
+            log_dir(&local).display()
+        ),
+        Err(_) => String::new(),
+    };
+    let text = format!(
+        "{why}{folders}\n\nNothing was sent or changed. Fix the cause (or unset {ENV_DATA_DIR} and the other LINKDESK_ settings) and start Linkdesk again.\n\nError code: {CANNOT_START}"
+    );
+    let exit = handle.clone();
+    handle
+        .dialog()
+        .message(text)
+        .title("Linkdesk could not start")
+        .kind(MessageDialogKind::Error)
+        .show(move |_| exit.exit(1));
+}
+
+/// SIGTERM or SIGINT (a log-out, `kill`, Ctrl+C in a terminal) ends Linkdesk
+/// as closing its window does, through `exit`: the window's place is saved
+/// and the last log lines are written out. A refund being sent then is safe:
+/// the journal holds it and the next start finds its outcome.
+#[cfg(unix)]
+pub fn exit_on_signals(handle: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::warn!(
+                "signals cannot be watched: SIGTERM ends Linkdesk without flushing its log"
+            );
+            return;
+        };
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!("{name} received: exiting");
+        handle.exit(0);
+    });
 }
 
 /// What WebKit is told on a machine without a GPU (no DRM render node: a

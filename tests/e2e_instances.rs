@@ -101,3 +101,106 @@ async fn a_second_launch_never_runs_beside_the_first() {
     app.screenshot("instances-01-first-window-kept").await;
     app.quit().await;
 }
+
+/// Everything in the data folder's daily log files.
+fn logged(data_dir: &std::path::Path) -> String {
+    std::fs::read_dir(data_dir.join("logs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|f| std::fs::read_to_string(f.path()).unwrap_or_default())
+        .collect()
+}
+
+/// A launch that cannot start (its data folder is a file) says why, with the
+/// stable code, and stays with its dialog open: no panic, no silent exit.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_launch_that_cannot_start_says_why_and_waits_to_be_read() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_folder = dir.path().join("data");
+    std::fs::write(&not_a_folder, "a file where the data folder goes").unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_linkdesk"));
+    cmd.env("LINKDESK_DATA_DIR", &not_a_folder)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut launched = Launched(cmd.spawn().expect("the app binary starts"));
+    let stderr = launched.0.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut said = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !said.iter().any(|l: &String| l.contains("startup_failed")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => said.push(line),
+            Err(_) => panic!("no word of the failure: {said:#?}"),
+        }
+    }
+    let why = said.iter().find(|l| l.contains("startup_failed")).unwrap();
+    assert!(
+        why.contains(&not_a_folder.display().to_string()) && why.contains("cannot be made"),
+        "{why}"
+    );
+    // The dialog is up: the process waits for it to be read.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        launched.0.try_wait().unwrap().is_none(),
+        "the launch ended before its message could be read: {said:#?}"
+    );
+    assert!(!said.iter().any(|l| l.contains("panicked")), "{said:#?}");
+}
+
+/// SIGTERM (a log-out, `kill`) ends Linkdesk as closing it does: status 0
+/// and the last log line written out.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_exits_cleanly_with_the_last_log_lines_written() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_path_buf();
+    let mut launched = launch_directly(Some(&data_dir));
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !logged(&data_dir).contains("first rows") {
+        assert!(
+            Instant::now() < deadline,
+            "no first rows: {}",
+            logged(&data_dir)
+        );
+        assert!(launched.0.try_wait().unwrap().is_none(), "it ended early");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let pid = launched.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = launched.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "SIGTERM did not end Linkdesk");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    let log = logged(&data_dir);
+    assert!(log.contains("SIGTERM received"), "{log}");
+    assert!(log.contains("Linkdesk exiting"), "{log}");
+}
