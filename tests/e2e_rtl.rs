@@ -304,3 +304,57 @@ async fn service_failures_show_a_clear_message() {
     app.quit().await;
     rt_sandbox.stop().await;
 }
+
+/// A write's dialog stays while the write is on its way: neither Cancel
+/// ("Keep it") nor Esc hides a cancellation that is still going to happen;
+/// it closes when the write is done, and the record shows it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_dialog_stays_until_its_write_is_done() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let app = launch_clean(&[(
+        "LINKDESK_SANDBOX_OPTS",
+        "--no-rate-limit --latency-ms 2000".into(),
+    )])
+    .await;
+    set_filter_status(&app, "PENDING").await;
+    let pending = open_first(&app).await;
+    // The pane offers its writes once the record was read from the service.
+    app.wait_js(
+        "the record read and its writes offered",
+        "(() => { const b = document.querySelector('[data-testid=rtl-detail] [data-testid=rtl-cancel]'); return b && !b.disabled && !document.querySelector('#rtl-loading:not([hidden])'); })()",
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    app.click_on("[data-testid=rtl-cancel]").await;
+    let reason = app.wait("[data-testid=cancel-reason]").await;
+    app.type_into(&reason, "Asked twice").await;
+    app.click_on("[data-testid=confirm-ok]").await;
+    // The cancellation is on its way (two seconds each request): Esc, then
+    // the dialog's own Cancel button.
+    app.key("\u{E00C}").await;
+    let cancel_state = app
+        .js(
+            "const b = document.querySelector('[data-testid=confirm-cancel]'); b.click(); return [document.querySelector('#dialog').open, b.disabled];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        cancel_state,
+        json!([true, true]),
+        "the dialog stays while writing"
+    );
+    app.screenshot("rtl-20-write-dialog-busy").await;
+    app.wait_js(
+        "the dialog closed after the write",
+        "!document.querySelector('#dialog').open",
+    )
+    .await;
+    app.wait_js("cancelled", &format!(
+        "document.querySelector('[data-testid=rtl-detail]').textContent.includes({}) && document.querySelector('[data-testid=rtl-detail] [data-testid=rtl-status]').textContent === 'CANCELLED'",
+        json!(pending)
+    )).await;
+    app.quit().await;
+}

@@ -107,9 +107,18 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
     };
     const error = h("div", { class: "field-error", testid: "dialog-error", role: "alert" });
     const ok = h("button", { class: okClass, testid: "confirm-ok", type: "button" }, okLabel);
+    // While its action runs (a write on its way), the dialog stays: neither
+    // Cancel nor Esc can hide a write that is still going to happen.
+    let busy = false;
     ok.addEventListener("click", async () => {
       error.textContent = "";
       ok.disabled = true;
+      busy = true;
+      if (cancel) cancel.disabled = true;
+      dialog.setAttribute("aria-busy", "true");
+      const label = ok.textContent;
+      // Said only when the action takes a moment (a write on a slow line).
+      const slow = setTimeout(() => { if (busy) ok.textContent = "Working…"; }, 400);
       try {
         const value = onOk ? await onOk() : true;
         if (value !== undefined) finish(value);
@@ -117,12 +126,18 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
         const wait = err.code === "rate_limited" && err.retry_after_secs ? ` Try again in ${err.retry_after_secs} s.` : "";
         error.textContent = `${err.message || String(err)}${wait}`;
       } finally {
+        clearTimeout(slow);
+        ok.textContent = label;
+        busy = false;
         ok.disabled = false;
+        if (cancel) cancel.disabled = false;
+        dialog.removeAttribute("aria-busy");
       }
     });
     // A dialog that only tells something has one button (no cancelLabel).
     const cancel = !cancelLabel ? null
-      : h("button", { class: "ghost", testid: "confirm-cancel", type: "button", onclick: () => finish(undefined) }, cancelLabel);
+      : h("button", { class: "ghost", testid: "confirm-cancel", type: "button", onclick: () => { if (!busy) finish(undefined); } }, cancelLabel);
+    dialog.oncancel = (e) => { if (busy) e.preventDefault(); };
     clear(dialog).append(
       h("div", { class: "dialog-body" }, h("h3", { id: "dialog-title" }, title), body, error),
       h("div", { class: "dialog-actions" }, cancel, ok),
