@@ -11,16 +11,15 @@ const LINKMONEY_SECRET: &str = "lm_RECOGNISABLE_s3cr3t_9999";
 /// Typed into a sandbox and refused: it must never be stored either.
 const LIVE_SECRET: &str = "bb_live_RECOGNISABLE_l1ve_7777";
 
-/// Records every command's answer (and error) so the test can search them.
-const RECORD_ANSWERS: &str = r#"
-  if (!window.__answers) {
-    window.__answers = [];
-    const original = window.__TAURI__.core.invoke;
-    window.__TAURI__.core.invoke = async (cmd, args) => {
-      try { const r = await original(cmd, args); window.__answers.push(JSON.stringify(r)); return r; }
-      catch (e) { window.__answers.push(JSON.stringify(e)); throw e; }
-    };
-  }
+/// Asks the core, from the page, for everything it answers about
+/// environments, secrets, refunds and the audit log, into `window.__answers`.
+const ASK_EVERYTHING: &str = r#"
+  window.__answers = null;
+  const asks = [["app_info", {}], ["settings_view", {}], ["audit_page", {filter: {}, offset: 0, limit: 500}],
+    ["refund_list", {all: true}], ["webhook_list", {}], ["team_status", {}]];
+  Promise.all(asks.map(([cmd, args]) => window.__TAURI__.core.invoke(cmd, args)
+    .then((r) => JSON.stringify(r), (e) => JSON.stringify(e))))
+    .then((all) => { window.__answers = all; });
 "#;
 
 async fn add_environment(app: &App, name: &str, kind: &str, url: &str) {
@@ -112,7 +111,6 @@ async fn environments_keyring_and_production_guard() {
     .unwrap();
     let app = App::launch(&[("LINKDESK_SANDBOX_OPTS", "--no-rate-limit".into())]).await;
     app.wait("[data-testid=rtl-row]").await;
-    app.js(RECORD_ANSWERS, vec![]).await;
 
     // Add an environment pointing at the second sandbox; secrets are write-only.
     app.click_on("[data-testid=nav-settings]").await;
@@ -316,11 +314,19 @@ async fn environments_keyring_and_production_guard() {
         app.click_on(&format!("[data-testid=nav-{view}]")).await;
         tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     }
-    let shown = app
-        .js("return document.body.innerText + [...document.querySelectorAll('input, textarea')].map(i => i.value).join(' ') + JSON.stringify(window.__answers);", vec![])
+    app.js(ASK_EVERYTHING, vec![]).await;
+    app.wait_js("the core's answers", "Array.isArray(window.__answers)")
         .await;
-    let shown = shown.as_str().unwrap_or_default();
-    assert!(shown.len() > 1000, "the answers were recorded");
+    let answers = app.js("return window.__answers.join('\\n');", vec![]).await;
+    let answers = answers.as_str().unwrap_or_default().to_string();
+    assert!(
+        answers.contains("Second sandbox") && answers.contains("environment.save"),
+        "the answers name the environments and their audit: {answers}"
+    );
+    let shown = app
+        .js("return document.body.innerText + [...document.querySelectorAll('input, textarea')].map(i => i.value).join(' ');", vec![])
+        .await;
+    let shown = format!("{}\n{answers}", shown.as_str().unwrap_or_default());
     for secret in [BILLER_SECRET, LINKMONEY_SECRET, LIVE_SECRET] {
         assert!(
             !shown.contains(secret),
@@ -420,4 +426,46 @@ async fn add_environment_expecting_error(app: &App, name: &str) {
     app.wait_until("[data-testid=dialog-error]", |t| t.contains("keyring"))
         .await;
     app.click_on("[data-testid=confirm-cancel]").await;
+}
+
+/// Switching to an environment that does not answer as it should (here its
+/// service refuses the credentials) shows none of the last environment's
+/// rows under the new name, and the top bar never says "Online".
+#[tokio::test(flavor = "multi_thread")]
+async fn switching_to_a_failing_environment_shows_none_of_the_last_ones_rows() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let refusing = linkdesk_sandbox::start(linkdesk_sandbox::Options {
+        biller_client_secret: "not_the_secret_linkdesk_has".into(),
+        no_rate_limit: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let app = App::launch(&[("LINKDESK_SANDBOX_OPTS", "--no-rate-limit".into())]).await;
+    app.wait("[data-testid=rtl-row]").await;
+    app.click_on("[data-testid=nav-settings]").await;
+    add_environment(&app, "Refusing sandbox", "sandbox", &refusing.url()).await;
+    app.click_on("[data-testid=nav-rtls]").await;
+    app.wait("[data-testid=rtl-row]").await;
+    let id = app
+        .js("return [...document.querySelectorAll('#env-switch option')].find(o => o.textContent.startsWith('Refusing')).value;", vec![])
+        .await;
+    app.select_value("[data-testid=env-switch]", id.as_str().unwrap())
+        .await;
+    app.wait_until("[data-testid=env-banner]", |t| t == "Refusing sandbox")
+        .await;
+    app.wait_until("[data-testid=error-banner]", |t| t.contains("401"))
+        .await;
+    assert!(
+        app.find_all("[data-testid=rtl-row]").await.is_empty(),
+        "the last environment's rows are shown under the new one"
+    );
+    let conn = app.text(&app.wait("[data-testid=conn-status]").await).await;
+    assert_ne!(conn, "Online");
+    app.screenshot("29-switched-to-failing-environment").await;
+    app.quit().await;
+    refusing.stop().await;
 }

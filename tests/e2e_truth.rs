@@ -303,6 +303,44 @@ async fn a_failing_service_is_shown_as_failing() {
     failing.stop().await;
 }
 
+/// A page that failed to load is not the page on screen: once the service
+/// answers again, Next shows the page after the rows shown, never skips one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_that_failed_to_load_is_not_skipped() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let options = |fail_rate: f64, addr| linkdesk_sandbox::Options {
+        addr,
+        rtls: 280,
+        no_rate_limit: true,
+        fail_rate,
+        ..Default::default()
+    };
+    let working = linkdesk_sandbox::start(options(0.0, "127.0.0.1:0".parse().unwrap()))
+        .await
+        .unwrap();
+    let addr = working.addr();
+    let app = launch_on(&working.url(), &[]).await;
+    app.wait_until("[data-testid=rtl-total]", |t| t == "1–20 of 280")
+        .await;
+    working.stop().await;
+    let failing = linkdesk_sandbox::start(options(1.0, addr)).await.unwrap();
+    app.click_on("[data-testid=page-next]").await;
+    app.wait_until("[data-testid=error-banner]", |t| t.contains("HTTP 500"))
+        .await;
+    app.wait_until("[data-testid=rtl-total]", |t| t == "1–20 of 280")
+        .await;
+    failing.stop().await;
+    let working = linkdesk_sandbox::start(options(0.0, addr)).await.unwrap();
+    app.click_on("[data-testid=page-next]").await;
+    app.wait_until("[data-testid=rtl-total]", |t| t == "21–40 of 280")
+        .await;
+    app.quit().await;
+    working.stop().await;
+}
+
 /// Item 7: while rate limited, one countdown in one sentence; a row opened
 /// meanwhile shows its list data, and the list's own retry is kept.
 #[tokio::test(flavor = "multi_thread")]

@@ -131,6 +131,7 @@ export async function load({ cached = false, before } = {}) {
     $("#rtl-table-wrap").classList.add("stale");
     shell.setFailed(err);
     showError(err, { retry: load, cached: () => load({ cached: true }) });
+    return false;
   } finally {
     if (seq === state.seq) $("#rtl-loading").hidden = true;
   }
@@ -192,9 +193,18 @@ const lastPage = () => lastPageOf(state.total);
 function goTo(page) {
   const target = Math.min(Math.max(1, page), lastPage());
   if (target === state.page) return;
+  const from = state.page;
   state.page = target;
   state.selected = -1;
-  load();
+  load().then((ok) => {
+    // A page that did not load is not the page on screen: the pager stays
+    // with the rows shown (still marked stale), so the next step is not a skip.
+    if (ok === false && state.page === target) {
+      state.page = from;
+      render();
+      $("#rtl-table-wrap").classList.add("stale");
+    }
+  });
 }
 
 function select(i) {
@@ -578,6 +588,15 @@ export async function refresh() {
     closeDetail();
     state.proceeds.clear();
     state.page = 1;
+    // Never the last environment's rows under this one's name, even when
+    // this one does not answer.
+    state.items = [];
+    state.total = 0;
+    state.source = null;
+    state.selected = -1;
+    clear($("#rtl-rows"));
+    $("#rtl-total").textContent = "";
+    $("#rtl-empty").hidden = true;
     sync.environmentChanged();
   }
   shownEnv = env;

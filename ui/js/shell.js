@@ -110,6 +110,7 @@ export const shell = {
   async switchTo(id) {
     try {
       await call("switch_environment", { id });
+      this.setConnecting();
       await this.reload();
       toast(`Now using ${this.info.environment.name}`);
       this.onChange();
@@ -152,17 +153,29 @@ export const shell = {
     return "";
   },
 
-  /** The service answered with a failure: the top bar says so (not "Online", not "Offline"). */
+  /**
+   * A read failed: the top bar says how, never "Online". Errors of the
+   * person's own input (not found, invalid) say nothing of the connection.
+   */
   setFailed(err) {
+    const words = {
+      offline: "Offline", timeout: "Offline", server_error: "Service failing", bad_response: "Service failing",
+      rate_limited: "Rate limited", tls: "Connection not trusted", unauthorized: "Credentials refused",
+      forbidden: "Not allowed", keyring_unavailable: "No keyring",
+    };
+    const text = words[err.code];
+    if (!text) return;
     const conn = $("#conn-status");
-    if (err.code === "offline" || err.code === "timeout") {
-      conn.textContent = "Offline";
-    } else if (["server_error", "bad_response", "rate_limited"].includes(err.code)) {
-      conn.textContent = err.code === "rate_limited" ? "Rate limited" : "Service failing";
-    } else {
-      return;
-    }
+    conn.textContent = text;
     conn.className = "conn offline";
+  },
+
+  /** Another environment: nothing is known of its connection until it answers. */
+  setConnecting() {
+    const conn = $("#conn-status");
+    conn.textContent = "Connecting…";
+    conn.className = "conn";
+    $("#offline-banner").hidden = true;
   },
 
   /** Shows where the last answer came from. */
