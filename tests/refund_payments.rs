@@ -284,6 +284,33 @@ async fn a_seat_whose_refund_was_never_sent_leaves_no_gap_for_another_seat() {
     sandbox.stop().await;
 }
 
+/// From the person's Send on — while the payment is still being read again,
+/// before the journal's SENDING — closing the window asks first.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_counts_as_being_sent_from_the_click_on() {
+    let sandbox = start(|o| o.latency_ms = 600).await;
+    let url = sandbox.url();
+    let (txn, _, _) = succeeded_payment(&url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), session(&url, EnvKind::Sandbox));
+    let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
+    assert!(!ctx.journal.sending_now());
+    let journal = ctx.journal.clone();
+    let key = dialog.request_key.clone();
+    let submit = tokio::spawn(async move { refunds::submit(&ctx, input(&key, "0.01")).await });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let row = journal.refund(&dialog.request_key).unwrap().unwrap();
+    assert_eq!(row.state, RefundState::Draft, "still checking");
+    assert!(
+        journal.sending_now(),
+        "closing now would leave it unsent unasked"
+    );
+    let row = submit.await.unwrap().unwrap();
+    assert_eq!(row.state, RefundState::Authorized);
+    assert!(!journal.sending_now());
+    sandbox.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_refund_whose_answer_was_lost_is_not_shown_as_sent() {
     let sandbox = start(|_| {}).await;

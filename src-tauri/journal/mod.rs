@@ -82,12 +82,29 @@ struct Inner {
     /// Request keys being sent by this process right now: a retry or the
     /// start-up resolver never sends a key that another task is sending.
     in_flight: Mutex<HashSet<String>>,
+    /// Refund submissions under way in this process, from the person's
+    /// Send to their outcome (the checks before the journal's SENDING too).
+    submitting: std::sync::atomic::AtomicUsize,
     /// Team mode: which team store an environment's audit entries are
     /// queued for (see `outbox`).
     team_route: Mutex<Option<TeamRoute>>,
     /// Held while the team outbox is being delivered: one delivery at a
     /// time, so rows reach the team store in order.
     delivering: tokio::sync::Mutex<()>,
+}
+
+/// Ends a submission counted with `Journal::submitting` when dropped.
+pub struct Submitting {
+    journal: Journal,
+}
+
+impl Drop for Submitting {
+    fn drop(&mut self) {
+        self.journal
+            .inner
+            .submitting
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Releases a request key claimed with `Journal::claim` when dropped.
@@ -129,6 +146,7 @@ impl Journal {
                 conn: conn.map(Mutex::new),
                 sender_lock,
                 in_flight: Mutex::new(HashSet::new()),
+                submitting: std::sync::atomic::AtomicUsize::new(0),
                 team_route: Mutex::new(None),
                 delivering: tokio::sync::Mutex::new(()),
             }),
@@ -176,10 +194,25 @@ impl Journal {
         }
     }
 
-    /// Whether this process is sending a refund right now (closing the
-    /// window then leaves its outcome to the next start).
+    /// Whether this process is submitting or sending a refund right now
+    /// (closing the window then leaves its outcome to the next start, or
+    /// leaves it unsent).
     pub fn sending_now(&self) -> bool {
-        !lock(&self.inner.in_flight).is_empty()
+        self.inner
+            .submitting
+            .load(std::sync::atomic::Ordering::SeqCst)
+            > 0
+            || !lock(&self.inner.in_flight).is_empty()
+    }
+
+    /// Counts a refund submission as under way until the value is dropped.
+    pub fn submitting(&self) -> Submitting {
+        self.inner
+            .submitting
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Submitting {
+            journal: self.clone(),
+        }
     }
 
     /// Marks `key` as being sent by this process; None when it already is.

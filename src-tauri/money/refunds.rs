@@ -391,6 +391,8 @@ async fn refresh_refunds_of_payment(ctx: &RefundContext, payment_id: &str) {
 /// error means nothing was sent.
 pub async fn submit(ctx: &RefundContext, input: RefundInput) -> AppResult<RefundRow> {
     ctx.ensure_journal()?;
+    // From the person's Send on, closing the window asks first.
+    let _submitting = ctx.journal.submitting();
     let key = input.request_key.trim().to_string();
     if key.is_empty() {
         return Err(AppError::invalid(

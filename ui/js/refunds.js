@@ -372,9 +372,13 @@ export function init() {
     const close = h("button", { class: "small", testid: "close-anyway", onclick: () => call("close_anyway").catch(showError) }, "Close anyway");
     const stay = h("button", { class: "ghost banner-close", title: "Keep the window open" }, "×");
     const el = h("div", { class: "banner error", testid: "close-blocked-notice", role: "alert" },
-      h("span", { class: "banner-text" }, "A refund is being sent right now. Wait for its outcome before closing; if you close anyway, it is never sent twice, and its outcome is found at the next start."), close, stay);
+      h("span", { class: "banner-text" }, "A refund is being checked and sent right now. Wait for its outcome before closing. If you close anyway it is never sent twice: either it had not gone out yet (nothing refunded; open it again) or its outcome is found at the next start."), close, stay);
     stay.addEventListener("click", () => el.remove());
-    $("#notices").append(el);
+    // Above the refund dialog when it is open (a modal hides everything behind it).
+    const dialog = $("#dialog");
+    if (dialog.open) dialog.prepend(el);
+    else $("#notices").append(el);
+    close.focus();
   }).catch(() => {});
   // The start-up look may end before or after this window is ready.
   listen("refunds-resolved", (rows) => { refreshList(); checkUnresolved(); resolvedNotice(rows || []); }).catch(() => {});
