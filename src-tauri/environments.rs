@@ -73,14 +73,35 @@ impl EnvStore {
                 Settings::default(),
                 Some(format!("The environment settings could not be read ({e}).")),
             ),
-            Ok(bytes) => match serde_json::from_slice(&bytes) {
-                Ok(s) => (s, None),
+            Ok(bytes) => match serde_json::from_slice::<Settings>(&bytes) {
+                Ok(mut s) => {
+                    // Saved by an older Linkdesk or edited by hand: a sandbox
+                    // environment on a production service is production.
+                    let mut moved = Vec::new();
+                    for env in &mut s.environments {
+                        if env.kind == EnvKind::Sandbox
+                            && (is_production_service(&env.biller_url)
+                                || is_production_service(&env.linkmoney_url))
+                        {
+                            env.kind = EnvKind::Production;
+                            moved.push(format!("\"{}\"", env.name));
+                        }
+                    }
+                    let notice = (!moved.is_empty()).then(|| {
+                        format!(
+                            "{} point at the vendors' production services, so Linkdesk treats them as production (red banner, writes locked until unlocked).",
+                            moved.join(", ")
+                        )
+                    });
+                    (s, notice)
+                }
                 Err(e) => {
                     let aside = path.with_extension(format!(
                         "json.unreadable-{}",
                         chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
                     ));
                     let _ = std::fs::rename(&path, &aside);
+                    tracing::warn!(error = %e, aside = %aside.display(), "environments.json was unreadable and was moved aside");
                     (
                         Settings::default(),
                         Some(format!(
@@ -225,9 +246,25 @@ impl EnvStore {
     }
 }
 
+/// The vendors' production API hosts (`api/README.md`).
+const PRODUCTION_HOSTS: [&str; 2] = ["api.billerapi.com", "api.link.money"];
+
+/// Whether `url` is one of the vendors' production services.
+pub fn is_production_service(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+        })
+        .is_some_and(|h| PRODUCTION_HOSTS.contains(&h.as_str()))
+}
+
 /// A base URL checked for its environment: a production environment talks to
 /// its services over `https://` only, so its credentials and its money never
-/// travel unencrypted.
+/// travel unencrypted; a sandbox environment never talks to the vendors'
+/// production services, which would move real money with neither the red
+/// banner nor the write lock.
 fn checked_url(service: &str, url: &str, kind: EnvKind) -> AppResult<String> {
     let url = validate_base_url(url)
         .map_err(|e| AppError::invalid(format!("{service} URL: {}", e.message)))?;
@@ -235,6 +272,11 @@ fn checked_url(service: &str, url: &str, kind: EnvKind) -> AppResult<String> {
     if kind == EnvKind::Production && !https {
         return Err(AppError::invalid(format!(
             "{service} URL: a production environment accepts only https:// URLs, so its credentials and payments never travel unencrypted (\"{url}\")"
+        )));
+    }
+    if kind == EnvKind::Sandbox && is_production_service(&url) {
+        return Err(AppError::invalid(format!(
+            "{service} URL: {url} is the vendor's production service, and a sandbox environment cannot point at it (real money, without the production banner and write lock). Choose the kind Production."
         )));
     }
     Ok(url)
@@ -347,10 +389,51 @@ mod tests {
         assert!(err.message.contains("only https://"), "{}", err.message);
         assert!(store.list().is_empty(), "nothing was saved");
         plain.kind = EnvKind::Sandbox;
+        plain.linkmoney_url = "http://127.0.0.1:8080".into();
+        plain.biller_url = "http://127.0.0.1:8080".into();
         store.upsert(plain, &[]).unwrap();
         let mut upper = sample("Prod upper");
         upper.biller_url = "HTTPS://api.billerapi.com".into();
         store.upsert(upper, &[]).unwrap();
+    }
+
+    #[test]
+    fn a_sandbox_never_points_at_a_production_service() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = EnvStore::load(dir.path());
+        for (biller, linkmoney) in [
+            (
+                "https://sandbox.api.billerapi.com",
+                "https://API.Link.Money./",
+            ),
+            (
+                "https://api.billerapi.com/v1",
+                "https://api.link-sandbox.money",
+            ),
+        ] {
+            let env = Environment {
+                kind: EnvKind::Sandbox,
+                biller_url: biller.into(),
+                linkmoney_url: linkmoney.into(),
+                ..sample("Sandbox on production")
+            };
+            let err = store.upsert(env, &[]).unwrap_err();
+            assert!(
+                err.message.contains("production service"),
+                "{}",
+                err.message
+            );
+        }
+        assert!(store.list().is_empty());
+        // A file saved before this check: the environment is production.
+        std::fs::write(
+            dir.path().join("environments.json"),
+            r#"{"environments":[{"id":"env_1","name":"Looks safe","kind":"sandbox","billerUrl":"https://sandbox.api.billerapi.com","linkmoneyUrl":"https://api.link.money"}]}"#,
+        )
+        .unwrap();
+        let (store, notice) = EnvStore::load(dir.path());
+        assert_eq!(store.get("env_1").unwrap().kind, EnvKind::Production);
+        assert!(notice.unwrap().contains("\"Looks safe\""));
     }
 
     #[test]

@@ -485,8 +485,14 @@ mod tests {
             id: "env_rules".into(),
             name: "Prod EU".into(),
             kind,
-            biller_url: "https://api.billerapi.com".into(),
-            linkmoney_url: "https://api.link.money".into(),
+            biller_url: match kind {
+                EnvKind::Production => "https://api.billerapi.com".into(),
+                EnvKind::Sandbox => "https://sandbox.api.billerapi.com".into(),
+            },
+            linkmoney_url: match kind {
+                EnvKind::Production => "https://api.link.money".into(),
+                EnvKind::Sandbox => "https://api.link-sandbox.money".into(),
+            },
             merchant_id: "m1".into(),
             biller_client_id: "c1".into(),
             linkmoney_client_id: "l1".into(),
@@ -542,7 +548,7 @@ mod tests {
         after.merchant_id = "m2".into();
         after.name = "Renamed".into();
         assert!(!forgets_secrets(&before, &after));
-        after.linkmoney_url = "https://api.link-sandbox.money".into();
+        after.linkmoney_url = "https://staging.link.example".into();
         assert!(forgets_secrets(&before, &after));
         let mut after = before.clone();
         after.kind = EnvKind::Production;
@@ -609,7 +615,7 @@ mod tests {
         let saved = save(&app, input(edit, None, None)).unwrap();
         assert!(saved.forgotten_secrets.is_empty());
         let mut edit = saved.env.clone();
-        edit.biller_url = "https://sandbox.api.billerapi.com".into();
+        edit.biller_url = "https://staging.biller.example".into();
         let saved = save(&app, input(edit, None, Some("lm_two"))).unwrap();
         assert_eq!(saved.forgotten_secrets, vec![Service::Biller]);
         assert_eq!(stored(&id, SecretSlot::BillerClientSecret), None);
