@@ -95,7 +95,15 @@ export const shell = {
     document.body.classList.toggle("production", production);
     // Only a production environment has a lock that can end by itself: poll
     // then, and run no timer otherwise.
-    if (production && !this.poll) this.poll = setInterval(() => this.reload(), 30000);
+    // A lock that ended by itself re-draws the views: no write button stays
+    // enabled (a refund's included) on a locked environment.
+    if (production && !this.poll) {
+      this.poll = setInterval(async () => {
+        const was = this.info.writable;
+        await this.reload().catch(() => {});
+        if (was !== this.info.writable) this.onChange();
+      }, 30000);
+    }
     if (!production && this.poll) { clearInterval(this.poll); this.poll = null; }
     const prod = $("#prod-banner");
     prod.hidden = !production;
