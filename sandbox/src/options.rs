@@ -76,6 +76,12 @@ fn fraction(text: &str) -> Result<f64, String> {
     }
 }
 
+impl Default for Options {
+    fn default() -> Self {
+        <Self as clap::Parser>::parse_from(["linkdesk-sandbox"])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Options;
@@ -96,11 +102,5 @@ mod tests {
                 "{bad}"
             );
         }
-    }
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        <Self as clap::Parser>::parse_from(["linkdesk-sandbox"])
     }
 }
