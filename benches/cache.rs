@@ -249,7 +249,9 @@ fn main() {
         .map_err(Into::into)
         .and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
-            cache.export_rtls_csv(ENV, &filter("", "COMPLETED", "", ""), None, &mut w)
+            cache
+                .export_rtls_csv(ENV, &filter("", "COMPLETED", "", ""), None, &mut w)
+                .map(|written| written.rows)
         });
     match written {
         Ok(rows) => println!(

@@ -56,6 +56,9 @@ pub struct Exported {
     pub partial_of: Option<u64>,
     /// True for a knowingly partial export (its name says "partial" too).
     pub partial: bool,
+    /// For an export of cached records: when the oldest row was read from
+    /// the service (RFC 3339, UTC).
+    pub oldest_fetched_at: Option<String>,
 }
 
 /// `<stem>-<UTC time>.csv` for the first try, then `<stem>-<UTC time>-2.csv`,
@@ -148,6 +151,7 @@ pub fn write_export(
             path: final_path.display().to_string(),
             partial_of: None,
             partial: false,
+            oldest_fetched_at: None,
         }),
         Err(e) => {
             // Only the file this export created is removed.

@@ -506,14 +506,21 @@ pub async fn export_csv(
     } else {
         export::RTLS_STEM
     };
-    let mut exported = blocking(move || {
-        export::write_export(&target, stem, |out| {
-            cache
+    let (mut exported, oldest) = blocking(move || {
+        let mut oldest = None;
+        let exported = export::write_export(&target, stem, |out| {
+            let written = cache
                 .export_rtls_csv(&env, &filter, sort, out)
-                .map_err(invalid_filter)
-        })
+                .map_err(invalid_filter)?;
+            oldest = written.oldest_fetched_ms;
+            Ok(written.rows)
+        })?;
+        Ok((exported, oldest))
     })
     .await?;
+    exported.oldest_fetched_at = oldest
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     exported.partial = partial;
     exported.partial_of = coverage.service_total.filter(|_| partial);
     tracing::info!(rows = exported.rows, partial, file = %exported.file_name, "RTLs exported to CSV");

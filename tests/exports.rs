@@ -91,6 +91,26 @@ async fn two_exports_in_a_row_make_two_files() {
         .unwrap();
     assert_eq!(first.rows, 31);
     assert!(!first.partial);
+    // The file is the cache's copy and says how old each row is; the answer
+    // says how old the oldest is.
+    let oldest = first
+        .oldest_fetched_at
+        .clone()
+        .expect("the oldest row's age");
+    let oldest = chrono::DateTime::parse_from_rfc3339(&oldest).unwrap();
+    assert!(
+        oldest <= chrono::Utc::now() && oldest > chrono::Utc::now() - chrono::Duration::minutes(5)
+    );
+    let text = std::fs::read_to_string(&first.path).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().ends_with(",updated_at,fetched_at"));
+    for line in lines {
+        let fetched = line.rsplit(',').next().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(fetched).is_ok(),
+            "{line}"
+        );
+    }
     assert_two_distinct(&first, &second, export::RTLS_STEM);
 
     let first_audit = audit::export_csv(&app, AuditFilter::default(), target.clone())

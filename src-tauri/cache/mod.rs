@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use rusqlite::Connection;
 
+pub use export::CsvRows;
 pub use open::{CHECK_MARKER, FILE_NAME};
 pub use records::Lookup;
 pub use rtl_index::collation_key;

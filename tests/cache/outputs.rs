@@ -6,7 +6,7 @@ use linkdesk::export::{write_export, ExportTarget, RTLS_STEM};
 /// Exports as the export command does once the save dialog answered `out`.
 fn export_to(cache: &Cache, f: &RtlFilter, sort: Option<RtlSort>, out: &Path) -> u64 {
     write_export(&ExportTarget::Chosen(out.to_path_buf()), RTLS_STEM, |w| {
-        Ok(cache.export_rtls_csv(ENV, f, sort, w)?)
+        Ok(cache.export_rtls_csv(ENV, f, sort, w)?.rows)
     })
     .unwrap()
     .rows
@@ -64,7 +64,8 @@ fn export_writes_every_filtered_row_quoted_and_guarded() {
     let text = std::fs::read_to_string(&out).unwrap();
     let parsed = parse_csv(&text);
     assert_eq!(parsed[0][0], "id");
-    assert_eq!(parsed[0].len(), 11);
+    assert_eq!(parsed[0].len(), 12);
+    assert_eq!(parsed[0][11], "fetched_at");
     let page = cache.query_rtls(ENV, &f, 1, 100, None).unwrap();
     assert_eq!(rows, page.total);
     assert_eq!(
@@ -85,7 +86,7 @@ fn export_writes_every_filtered_row_quoted_and_guarded() {
         serde_json::from_str::<serde_json::Value>(&first[8]).unwrap(),
         json!({"note": "a, \"b\"\nc"})
     );
-    assert!(parsed.iter().all(|r| r.len() == 11));
+    assert!(parsed.iter().all(|r| r.len() == 12));
 
     let sorted = Some(RtlSort {
         column: RtlSortColumn::Id,

@@ -473,9 +473,12 @@ async function exportCsv({ partial = false } = {}) {
     // never names a file. The whole filtered list, or knowingly part of it.
     const done = await call("export_rtls_csv", { filter: filterArg(), sort: state.sort, partial });
     if (!done) { toast("Export cancelled"); return; }
+    // The file is the local cache's copy: say how old it is (each row's
+    // fetched_at column says it in the file).
+    const age = done.oldestFetchedAt ? ` As the local cache holds them: the oldest row was read from BillerAPI ${dateTime(done.oldestFetchedAt)}; sync to refresh them.` : "";
     toast(done.partial
-      ? `Exported ${rows(done.rows)}${done.partialOf != null ? ` of ${num(done.partialOf)}` : ""} (partial: only what the local cache holds) to ${done.path}`
-      : `Exported ${rows(done.rows)} to ${done.path}`);
+      ? `Exported ${rows(done.rows)}${done.partialOf != null ? ` of ${num(done.partialOf)}` : ""} (partial: only what the local cache holds) to ${done.path}.${age}`
+      : `Exported ${rows(done.rows)} to ${done.path}.${age}`);
   } catch (err) {
     if (err.code === "incomplete") { offerPartialExport(err); return; }
     showError(err);

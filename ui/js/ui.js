@@ -71,7 +71,8 @@ export const rateLimited = () => countdown.timer !== null;
 export function toast(message, kind = "") {
   const el = h("div", { class: `toast ${kind}`, testid: "toast" }, message);
   $("#toasts").append(el);
-  setTimeout(() => el.remove(), 4000);
+  // Long enough to be read: a longer message stays longer.
+  setTimeout(() => el.remove(), Math.max(4000, message.length * 60));
 }
 
 export function badge(status, testid) {
