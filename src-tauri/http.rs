@@ -68,14 +68,19 @@ pub fn transport_error(service: &str, err: &reqwest::Error) -> AppError {
         );
     }
     let chain = error_chain(err);
-    if chain.contains("certificate")
-        || chain.contains("tls")
-        || chain.contains("TLS")
-        || is_tls_handshake_failure(err)
+    let handshake = is_tls_handshake_failure(err);
+    if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") || handshake
     {
+        let at = err
+            .url()
+            .and_then(|u| Some(format!(" at {}", u.host_str()?)))
+            .unwrap_or_default();
         return AppError::new(
             ErrorCode::Tls,
-            format!("TLS error talking to {service}: {chain}"),
+            format!(
+                "{service}{at} is not trusted: {}. Nothing was sent. (Details: {chain})",
+                tls_in_words(&chain, handshake)
+            ),
         );
     }
     if err.is_builder() {
@@ -89,6 +94,21 @@ pub fn transport_error(service: &str, err: &reqwest::Error) -> AppError {
         ErrorCode::Offline,
         format!("{service} cannot be reached{at}: {}", root_cause(err)),
     )
+}
+
+/// What went wrong with TLS, in words a support desk can act on.
+fn tls_in_words(chain: &str, handshake: bool) -> &'static str {
+    if chain.contains("UnknownIssuer") || chain.contains("unknown issuer") {
+        "its certificate comes from an authority this computer does not trust (behind a company proxy that inspects TLS, its root certificate must be in the system's certificate store)"
+    } else if chain.contains("Expired") || chain.contains("expired") {
+        "its certificate has expired, or this computer's clock is wrong"
+    } else if chain.contains("NotValidForName") || chain.contains("not valid for name") {
+        "its certificate is for another name than the one in the URL"
+    } else if handshake {
+        "it does not speak TLS at this address (an http:// server behind an https:// URL?)"
+    } else {
+        "the secure connection (TLS) failed"
+    }
 }
 
 /// The innermost cause in plain words ("Connection refused"), without the OS

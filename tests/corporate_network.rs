@@ -197,6 +197,11 @@ fn tokens(url: &str) -> TokenManager {
 fn assert_tls_error(err: &AppError) {
     assert_eq!(err.code, ErrorCode::Tls, "{err:?}");
     assert!(err.message.contains("certificate"), "{err:?}");
+    assert!(
+        err.message
+            .contains("authority this computer does not trust"),
+        "{err:?}"
+    );
 }
 
 /// Runs only as a child of the tests above.

@@ -296,6 +296,9 @@ async fn service_failures_show_a_clear_message() {
     let banner = app.wait("[data-testid=error-banner]").await;
     let text = app.text(&banner).await;
     assert!(text.contains("401"), "{text}");
+    // The stable code is on screen, to quote when asking for help.
+    let code = app.text(&app.wait("[data-testid=error-code]").await).await;
+    assert_eq!(code, "unauthorized");
     app.screenshot("12-error-401").await;
     // The window stays usable: the filters still respond.
     app.select_value("[data-testid=filter-status]", "PENDING")

@@ -554,6 +554,7 @@ async fn test_connection_names_the_exact_failure() {
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::Tls, "{err:?}");
+    assert!(err.message.contains("does not speak TLS"), "{err:?}");
 
     let addr = sandbox.addr();
     sandbox.stop().await;

@@ -23,6 +23,7 @@ export function showError(err, { retry, cached } = {}) {
   const actions = clear(banner.querySelector(".banner-actions"));
   const message = `${err.message}`;
   banner.dataset.code = err.code || "internal";
+  banner.querySelector(".error-code").textContent = banner.dataset.code;
   banner.title = message;
   if (err.code === "rate_limited" && err.retry_after_secs) {
     const until = Date.now() + err.retry_after_secs * 1000;
