@@ -90,10 +90,62 @@ pub fn transport_error(service: &str, err: &reqwest::Error) -> AppError {
         .url()
         .and_then(|u| Some(format!(" at {}", u.host_str()?)))
         .unwrap_or_default();
+    let proxy = err
+        .url()
+        .and_then(env_proxy_for)
+        .map(|(var, proxy)| {
+            format!(" {var} names the proxy {proxy}: if this request goes through it, check that it runs.")
+        })
+        .unwrap_or_default();
     AppError::new(
         ErrorCode::Offline,
-        format!("{service} cannot be reached{at}: {}", root_cause(err)),
+        format!(
+            "{service} cannot be reached{at}: {}.{proxy}",
+            root_cause(err).trim_end_matches('.')
+        ),
     )
+}
+
+/// The proxy the environment names for `url` (`HTTPS_PROXY`/`HTTP_PROXY`,
+/// then `ALL_PROXY`, unless `NO_PROXY` lists its host), without any user
+/// name or password: for messages only, so that a proxy that is down is not
+/// taken for the service being down. The route itself is reqwest's.
+fn env_proxy_for(url: &reqwest::Url) -> Option<(&'static str, String)> {
+    let var = |name: &'static str| {
+        [name.to_string(), name.to_lowercase()]
+            .into_iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    };
+    let host = url.host_str()?.to_ascii_lowercase();
+    if let Some(no_proxy) = var("NO_PROXY") {
+        let listed = no_proxy
+            .split(',')
+            .map(|n| n.trim().trim_start_matches('.'));
+        if listed
+            .clone()
+            .any(|n| n == "*" || n.eq_ignore_ascii_case(&host) || host.ends_with(&format!(".{n}")))
+        {
+            return None;
+        }
+    }
+    let scheme_var = if url.scheme() == "https" {
+        "HTTPS_PROXY"
+    } else {
+        "HTTP_PROXY"
+    };
+    let (name, value) = var(scheme_var)
+        .map(|v| (scheme_var, v))
+        .or_else(|| var("ALL_PROXY").map(|v| ("ALL_PROXY", v)))?;
+    let shown = match reqwest::Url::parse(&value) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string().trim_end_matches('/').to_string()
+        }
+        // Not a URL: said as "set", never echoed (it may hold a password).
+        Err(_) => "set there".to_string(),
+    };
+    Some((name, shown))
 }
 
 /// What went wrong with TLS, in words a support desk can act on.

@@ -174,6 +174,23 @@ async fn every_request_passes_through_the_system_proxy() {
     tls.stop().await;
 }
 
+/// A proxy that is down is named in the message, so it is not taken for the
+/// service being down; its password never shows.
+#[tokio::test]
+async fn a_proxy_that_is_down_is_named() {
+    let plain = sandbox(None).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let proxy = format!("http://desk:pr0xy-pa55@127.0.0.1:{closed}");
+    let mut env = NO_PROXY_VARS.to_vec();
+    env.push(("HTTP_PROXY", Some(&proxy)));
+    assert_child_passed(&child(&format!("dead_proxy:{closed}"), &plain.url(), &env).await);
+    plain.stop().await;
+}
+
 fn biller(url: &str) -> BillerClient {
     let o = Options::default();
     let creds = BillerCredentials {
@@ -231,6 +248,14 @@ async fn child_checks() {
             for page in PROXIED_PAGES {
                 client.list_rtls(&filter, page, 10).await.unwrap();
             }
+        }
+        dead_proxy if dead_proxy.starts_with("dead_proxy:") => {
+            let port = dead_proxy.trim_start_matches("dead_proxy:");
+            let err = biller(&url).list_rtls(&filter, 1, 10).await.unwrap_err();
+            assert_eq!(err.code, ErrorCode::Offline, "{err:?}");
+            let named = format!("HTTP_PROXY names the proxy http://127.0.0.1:{port}");
+            assert!(err.message.contains(&named), "{err:?}");
+            assert!(!err.message.contains("pr0xy-pa55"), "{err:?}");
         }
         other => panic!("unknown child check {other}"),
     }
