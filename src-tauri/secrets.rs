@@ -302,8 +302,14 @@ pub(crate) mod memory_store {
         }
     }
 
+    /// A secret this store refuses, as a locked keyring refuses a write.
+    pub(crate) const REFUSED_SECRET: &str = "refused-by-the-keyring";
+
     impl CredentialApi for Entry {
         fn set_secret(&self, secret: &[u8]) -> keyring::Result<()> {
+            if secret == REFUSED_SECRET.as_bytes() {
+                return Err(keyring::Error::NoStorageAccess("locked".into()));
+            }
             let mut store = STORE.lock().unwrap();
             store
                 .get_or_insert_with(HashMap::new)

@@ -257,19 +257,33 @@ fn save_environment(
         }
     }
     let env = app.envs.upsert(env, &[builtin_name.as_str()])?;
+    let stored = [
+        (SecretSlot::BillerClientSecret, &biller_secret),
+        (SecretSlot::LinkMoneyClientSecret, &linkmoney_secret),
+    ]
+    .into_iter()
+    .filter_map(|(slot, secret)| secret.as_ref().map(|s| (slot, s)))
+    .try_for_each(|(slot, secret)| secrets::set(&secrets::account(&env.id, slot), secret));
+    if let Err(refused) = stored {
+        // The keyring refused a secret: the settings go back to what they
+        // were (a new environment is not kept, nor a secret of it stored).
+        match &before {
+            Some(before) => {
+                let _ = app.envs.upsert(before.clone(), &[builtin_name.as_str()]);
+            }
+            None => {
+                let _ = app.envs.delete(&env.id);
+                for slot in [
+                    SecretSlot::BillerClientSecret,
+                    SecretSlot::LinkMoneyClientSecret,
+                ] {
+                    let _ = secrets::delete(&secrets::account(&env.id, slot));
+                }
+            }
+        }
+        return Err(refused);
+    }
     app.refresh_team_route();
-    if let Some(secret) = &biller_secret {
-        secrets::set(
-            &secrets::account(&env.id, SecretSlot::BillerClientSecret),
-            secret,
-        )?;
-    }
-    if let Some(secret) = &linkmoney_secret {
-        secrets::set(
-            &secrets::account(&env.id, SecretSlot::LinkMoneyClientSecret),
-            secret,
-        )?;
-    }
     // Changing the active environment rebuilds its session (and locks it again).
     if app.session().env.id == env.id {
         app.switch(&env.id)?;
@@ -593,6 +607,39 @@ mod tests {
         secrets::get(&secrets::account(id, slot))
             .unwrap()
             .map(|s| s.expose().to_string())
+    }
+
+    #[test]
+    fn a_secret_the_keyring_refuses_saves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = test_app(dir.path());
+        let refused = secrets::memory_store::REFUSED_SECRET;
+        let new = Environment {
+            id: String::new(),
+            name: "Half saved".into(),
+            ..env(EnvKind::Sandbox)
+        };
+        let err = save(&app, input(new.clone(), Some("bb_test_ok"), Some(refused))).unwrap_err();
+        assert_eq!(err.code, ErrorCode::KeyringUnavailable, "{err:?}");
+        assert!(
+            !app.envs.list().iter().any(|e| e.name == "Half saved"),
+            "a new environment whose secret was refused is not kept"
+        );
+        // An existing one keeps its settings as they were.
+        let saved = save(&app, input(new, Some("bb_test_ok"), None)).unwrap();
+        let mut edit = saved.env.clone();
+        edit.merchant_id = "m-changed".into();
+        let err = save(&app, input(edit, None, Some(refused))).unwrap_err();
+        assert_eq!(err.code, ErrorCode::KeyringUnavailable);
+        assert_eq!(app.envs.get(&saved.env.id).unwrap().merchant_id, "m1");
+        let audit = app
+            .journal
+            .audit_page(&AuditFilter::default(), 0, 100)
+            .unwrap();
+        assert!(audit
+            .rows
+            .iter()
+            .any(|r| r.action == "environment.save" && r.outcome == "error"));
     }
 
     #[test]
