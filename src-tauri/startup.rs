@@ -294,17 +294,21 @@ pub fn spawn_team_worker(handle: AppHandle) {
     use tauri::Emitter;
     tauri::async_runtime::spawn(async move {
         let mut last = None;
+        let mut pause = crate::team::desk::PERIOD;
         loop {
             let app = handle.state::<App>();
             if app.team.configured() {
                 crate::team::desk::work_once(&app).await;
                 let now = crate::team::desk::statuses(&app);
+                pause = crate::team::desk::next_pause(pause, &now);
                 if last.as_ref() != Some(&now) {
                     let _ = handle.emit("team-status", &now);
                     last = Some(now);
                 }
+            } else {
+                pause = crate::team::desk::PERIOD;
             }
-            tokio::time::sleep(crate::team::desk::PERIOD).await;
+            tokio::time::sleep(pause).await;
         }
     });
 }

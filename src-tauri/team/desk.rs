@@ -192,3 +192,46 @@ fn app_stores(app: &App) -> super::StoreFor {
 
 /// How often the seat's team work runs.
 pub const PERIOD: Duration = Duration::from_secs(3);
+/// The longest pause while a team store cannot be reached: the work (and
+/// its warning in the log) backs off from `PERIOD` to this.
+pub const MAX_PAUSE: Duration = Duration::from_secs(60);
+
+/// The pause before the next round: `PERIOD` while every team store
+/// answers, doubling up to `MAX_PAUSE` while one does not.
+pub fn next_pause(pause: Duration, statuses: &[TeamStatus]) -> Duration {
+    if statuses.iter().any(|s| s.state == "unreachable") {
+        (pause * 2).min(MAX_PAUSE)
+    } else {
+        PERIOD
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(state: &str) -> TeamStatus {
+        TeamStatus {
+            kind: "sandbox".into(),
+            url: String::new(),
+            password_set: true,
+            state: state.into(),
+            agent: None,
+            message: None,
+            waiting: 0,
+        }
+    }
+
+    #[test]
+    fn an_unreachable_store_is_tried_less_and_less_often() {
+        let down = [status("connected"), status("unreachable")];
+        let mut pause = PERIOD;
+        let mut pauses = Vec::new();
+        for _ in 0..7 {
+            pause = next_pause(pause, &down);
+            pauses.push(pause.as_secs());
+        }
+        assert_eq!(pauses, [6, 12, 24, 48, 60, 60, 60]);
+        assert_eq!(next_pause(pause, &[status("connected")]), PERIOD);
+    }
+}
