@@ -303,6 +303,32 @@ async fn a_failing_service_is_shown_as_failing() {
     failing.stop().await;
 }
 
+/// A service failing from the first launch on: the list's failure, with its
+/// offer of the cached copy, is what stays on screen, never the billers'.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_failing_at_launch_still_offers_the_cached_copy() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let failing = linkdesk_sandbox::start(linkdesk_sandbox::Options {
+        rtls: 50,
+        no_rate_limit: true,
+        fail_rate: 1.0,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let app = launch_on(&failing.url(), &[]).await;
+    app.wait_until("[data-testid=error-banner]", |t| t.contains("HTTP 500"))
+        .await;
+    // Both requests have failed by now; the banner keeps the list's offer.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    app.wait("[data-testid=error-show-cached]").await;
+    app.quit().await;
+    failing.stop().await;
+}
+
 /// A page that failed to load is not the page on screen: once the service
 /// answers again, Next shows the page after the rows shown, never skips one.
 #[tokio::test(flavor = "multi_thread")]

@@ -126,6 +126,9 @@ export async function load({ cached = false, before } = {}) {
       }));
     }
   } catch (err) {
+    // The billers' own failure is said first, so the list's (with its offer
+    // of the cached copy) is the one left on screen.
+    await before;
     if (seq !== state.seq) return;
     // What is on screen is no longer the service's answer: say so.
     $("#rtl-table-wrap").classList.add("stale");
