@@ -40,7 +40,8 @@ async function about() {
     h("dd", {},
       h("span", { class: "mono", testid: `about-${which}-dir` }, path), " ",
       h("button", { class: "ghost", type: "button", testid: `open-${which}-dir`,
-        onclick: () => call("open_folder", { which }).catch(showError) }, "Open")),
+        // Said inside the dialog (the error banner is behind it).
+        onclick: () => call("open_folder", { which }).catch((err) => toast(`${err.message} (${err.code})`, "error")) }, "Open")),
   ];
   await openDialog({
     title: "About Linkdesk",

@@ -71,7 +71,13 @@ export const rateLimited = () => countdown.timer !== null;
 
 export function toast(message, kind = "") {
   const el = h("div", { class: `toast ${kind}`, testid: "toast" }, message);
-  $("#toasts").append(el);
+  // A modal dialog hides everything behind it: its own toasts go inside it.
+  const dialog = $("#dialog");
+  let host = $("#toasts");
+  if (dialog.open) {
+    host = dialog.querySelector(".toasts") || dialog.appendChild(h("div", { class: "toasts", "aria-live": "polite" }));
+  }
+  host.append(el);
   // Long enough to be read: a longer message stays longer.
   setTimeout(() => el.remove(), Math.max(4000, message.length * 60));
 }
