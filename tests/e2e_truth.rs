@@ -297,6 +297,10 @@ async fn a_failing_service_is_shown_as_failing() {
     .await;
     app.wait_until("[data-testid=rtl-total]", |t| t == "1–20 of 20")
         .await;
+    app.wait_until("[data-testid=rtl-source]", |t| {
+        t.starts_with("Local cache · last fetched ")
+    })
+    .await;
     assert_eq!(app.find_all("[data-testid=rtl-row]").await.len(), 20);
     app.screenshot("truth-06-cache-on-request").await;
     app.quit().await;
@@ -351,6 +355,11 @@ async fn a_page_that_failed_to_load_is_not_skipped() {
     let app = launch_on(&working.url(), &[]).await;
     app.wait_until("[data-testid=rtl-total]", |t| t == "1–20 of 280")
         .await;
+    // Where the rows came from, and when.
+    app.wait_until("[data-testid=rtl-source]", |t| {
+        t.starts_with("BillerAPI · ")
+    })
+    .await;
     working.stop().await;
     let failing = linkdesk_sandbox::start(options(1.0, addr)).await.unwrap();
     app.click_on("[data-testid=page-next]").await;

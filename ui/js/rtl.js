@@ -3,7 +3,7 @@
 
 import { call, startMarks } from "./api.js";
 import { h, clear, $, debounce, append } from "./dom.js";
-import { num, dateTime, shortDateTime, range, timeLeft } from "./format.js";
+import { num, dateTime, shortDateTime, range, timeLeft, clock } from "./format.js";
 import { showError, hideError, toast, badge, copyButton, openDialog, freshness } from "./ui.js";
 import { shell } from "./shell.js";
 import * as sync from "./sync.js";
@@ -105,6 +105,7 @@ export async function load({ cached = false, before } = {}) {
     state.items = items;
     state.total = total;
     state.source = res;
+    state.answeredAt = new Date().toISOString();
     // The selection follows the record on screen, not a row number.
     state.selected = state.shownId ? state.items.findIndex((r) => r.id === state.shownId) : Math.min(state.selected, state.items.length - 1);
     shell.setSource(res);
@@ -176,6 +177,19 @@ function render() {
     $("#rtl-coverage-text").textContent = coverage.serviceTotal != null
       ? `Sorted from the ${num(coverage.cached)} cached of ${num(coverage.serviceTotal)} requests — sync to sort all of them.`
       : `Sorted from the ${num(coverage.cached)} cached requests; BillerAPI could not be asked how many there are (${coverage.unknownReason || "no answer"}).`;
+  }
+  // Where the rows on screen came from, and when.
+  const src = state.source;
+  const note = $("#rtl-source");
+  if (!src) {
+    note.textContent = "";
+    note.title = "";
+  } else if (src.source === "live") {
+    note.textContent = `BillerAPI · ${clock(state.answeredAt)}`;
+    note.title = `Read from BillerAPI at ${dateTime(state.answeredAt)}`;
+  } else {
+    note.textContent = src.cachedAt ? `Local cache · last fetched ${clock(src.cachedAt)}` : "Local cache";
+    note.title = src.cachedAt ? `From the local cache; its newest row was fetched at ${dateTime(src.cachedAt)}` : "From the local cache";
   }
   const of = partial ? " cached" : "";
   $("#rtl-total").textContent = range(state.page, state.limit, state.items.length, state.total) + (state.total ? of : "");
@@ -602,6 +616,7 @@ export async function refresh() {
     state.selected = -1;
     clear($("#rtl-rows"));
     $("#rtl-total").textContent = "";
+    $("#rtl-source").textContent = "";
     $("#rtl-empty").hidden = true;
     sync.environmentChanged();
   }
