@@ -361,3 +361,39 @@ async fn a_write_dialog_stays_until_its_write_is_done() {
     )).await;
     app.quit().await;
 }
+
+/// After a click on a toolbar button, j/k take the keyboard to the rows:
+/// Enter opens the row they picked, never that button again.
+#[tokio::test(flavor = "multi_thread")]
+async fn j_and_k_take_the_keyboard_back_from_a_clicked_button() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let app = launch_clean(&[("LINKDESK_SANDBOX_OPTS", "--no-rate-limit".into())]).await;
+    app.click_on("[data-testid=filter-clear]").await;
+    app.wait_js(
+        "the list read again",
+        "document.querySelector('#rtl-loading').hidden && document.querySelectorAll('[data-testid=rtl-row]').length > 1",
+    )
+    .await;
+    let second = app
+        .js(
+            "return document.querySelectorAll('[data-testid=rtl-row]')[1].dataset.id;",
+            vec![],
+        )
+        .await;
+    let second = second.as_str().expect("row id").to_string();
+    app.key("j").await;
+    app.key("j").await;
+    app.key("\u{E007}").await;
+    app.wait_js(
+        "the second row opened",
+        &format!(
+            "(() => {{ const d = document.querySelector('[data-testid=rtl-detail]'); return d && !d.hidden && d.textContent.includes({}); }})()",
+            json!(second)
+        ),
+    )
+    .await;
+    app.quit().await;
+}

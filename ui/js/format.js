@@ -31,9 +31,11 @@ export function dateTimeSeconds(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : secondsFmt.format(d);
 }
 
+/** The time of day for today ("02:39 PM"); with the date for any other day, so old data never reads as today's. */
 export function clock(iso) {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : timeFmt.format(d);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toDateString() === new Date().toDateString() ? timeFmt.format(d) : shortFmt.format(d);
 }
 
 /** "41–60 of 1,234" */

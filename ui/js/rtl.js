@@ -84,6 +84,15 @@ export async function load({ cached = false, before } = {}) {
   const seq = ++state.seq;
   clearTimeout(state.retryTimer);
   $("#rtl-loading").hidden = false;
+  // Rows of the last answer under a new filter or page are not its answer:
+  // dimmed (and busy for screen readers) once the wait can be seen.
+  const wrap = $("#rtl-table-wrap");
+  clearTimeout(state.dimTimer);
+  state.dimTimer = setTimeout(() => {
+    if (seq !== state.seq) return;
+    wrap.classList.add("stale");
+    wrap.setAttribute("aria-busy", "true");
+  }, 250);
   try {
     if (!state.firstShown) startMarks.askRows ??= performance.now();
     const args = { filter: filterArg(), page: state.page, limit: state.limit, sort: state.sort, cached };
@@ -137,7 +146,11 @@ export async function load({ cached = false, before } = {}) {
     showError(err, { retry: load, cached: () => load({ cached: true }) });
     return false;
   } finally {
-    if (seq === state.seq) $("#rtl-loading").hidden = true;
+    if (seq === state.seq) {
+      $("#rtl-loading").hidden = true;
+      clearTimeout(state.dimTimer);
+      wrap.removeAttribute("aria-busy");
+    }
   }
 }
 
@@ -228,7 +241,11 @@ function select(i) {
   if (!state.items.length) return;
   state.selected = Math.max(0, Math.min(i, state.items.length - 1));
   const rows = document.querySelectorAll("#rtl-rows tr");
-  const focusIn = $("#rtl-rows").contains(document.activeElement);
+  // The keyboard follows the selection out of a button clicked before (Clear,
+  // Export…), so Enter opens the row rather than pressing that button again.
+  const active = document.activeElement;
+  const focusIn = $("#rtl-rows").contains(active) || !active || active === document.body
+    || (active.matches("button") && !active.closest("dialog, .detail"));
   rows.forEach((r, j) => {
     r.classList.toggle("selected", j === state.selected);
     r.setAttribute("aria-selected", j === state.selected ? "true" : "false");
