@@ -273,46 +273,59 @@ async fn a_refund_link_money_refuses_is_kept_as_it_came() {
 
 /// Every refund's answer is dropped after the sandbox made it: each is sent
 /// again with its own key, the sandbox says the key is used, and the journal
-/// records that it was sent, its outcome not confirmed.
+/// records that it was sent, its outcome not confirmed. Such a refund holds
+/// its payment until a person records what went out under it, so each worker
+/// refunds a payment of its own, one refund after another, recording each.
 #[tokio::test(flavor = "multi_thread")]
 async fn dropped_answers_give_exactly_one_refund_each() {
-    const REFUNDS: usize = 220;
+    const REFUNDS: usize = 224;
     const AT_ONCE: usize = 8;
     let sandbox = start(|o| o.drop_after_commit_rate = 1.0).await;
     let url = sandbox.url();
-    let (txn, _, _) = succeeded_payment_of_at_least(&url, REFUNDS as i64).await;
+    let mut payments = Vec::new();
+    for i in 0..AT_ONCE {
+        let (txn, _, _) = nth_succeeded_payment(&url, (REFUNDS / AT_ONCE) as i64, i).await;
+        payments.push(txn);
+    }
     let before = transaction_ids(&url).await;
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(dir.path(), session(&url, EnvKind::Sandbox));
     let run = uuid::Uuid::new_v4().simple().to_string();
 
-    let gate = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
     let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..REFUNDS {
-        let (ctx, txn, gate) = (ctx.clone(), txn.clone(), gate.clone());
-        let reference = format!("drop-{run}-{i}");
+    for (w, txn) in payments.into_iter().enumerate() {
+        let (ctx, run) = (ctx.clone(), run.clone());
         tasks.spawn(async move {
-            let _slot = gate.acquire().await.unwrap();
-            let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
-            let row = refunds::submit(
-                &ctx,
-                RefundInput {
-                    client_reference_id: Some(reference.clone()),
-                    ..input(&dialog.request_key, "0.01")
-                },
-            )
-            .await
-            .unwrap();
-            (reference, row)
+            let mut done = Vec::new();
+            for i in 0..REFUNDS / AT_ONCE {
+                let reference = format!("drop-{run}-{w}-{i}");
+                let dialog = refunds::open(&ctx, None, &txn).await.unwrap();
+                let row = refunds::submit(
+                    &ctx,
+                    RefundInput {
+                        client_reference_id: Some(reference.clone()),
+                        ..input(&dialog.request_key, "0.01")
+                    },
+                )
+                .await
+                .unwrap();
+                // Looked up at Link Money: one cent went out under its key.
+                refunds::record_elsewhere(&ctx, &row.request_key, "0.01")
+                    .await
+                    .unwrap();
+                done.push((reference, row));
+            }
+            done
         });
     }
     let mut journaled = HashMap::new();
     while let Some(done) = tasks.join_next().await {
-        let (reference, row) = done.unwrap();
-        assert_eq!(row.state, RefundState::SentUnconfirmed, "{row:?}");
-        assert_eq!(row.headline, "Sent — outcome not confirmed");
-        assert!(row.attempts >= 2, "{row:?}");
-        journaled.insert(reference, row.request_key);
+        for (reference, row) in done.unwrap() {
+            assert_eq!(row.state, RefundState::SentUnconfirmed, "{row:?}");
+            assert_eq!(row.headline, "Sent — outcome not confirmed");
+            assert!(row.attempts >= 2, "{row:?}");
+            journaled.insert(reference, row.request_key);
+        }
     }
     assert_eq!(journaled.len(), REFUNDS);
     assert!(ctx.journal.open_refunds().unwrap().is_empty());

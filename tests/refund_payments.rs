@@ -284,6 +284,69 @@ async fn a_seat_whose_refund_was_never_sent_leaves_no_gap_for_another_seat() {
     sandbox.stop().await;
 }
 
+/// Seat A's refund #1 waits to be resolved (its attempts got 500s; nothing
+/// was made). Seat B meanwhile makes refund #1 for much more. A's retry then
+/// hears "key already used": A cannot know whose refund that is or for how
+/// much, so it sends nothing more of the payment until a person records what
+/// went out under #1 — never A's own amount taken for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_used_by_another_seat_before_a_retry_holds_the_payment() {
+    let sandbox = start(|_| {}).await;
+    let url = sandbox.url();
+    let (txn, _, paid) = succeeded_payment_between(&url, 400, 9_000, 0).await;
+    let before = transaction_ids(&url).await;
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = quick(context(dir_a.path(), session(&url, EnvKind::Sandbox)));
+    let b = context(dir_b.path(), session(&url, EnvKind::Sandbox));
+
+    let waiting = refunds::open(&a, None, &txn).await.unwrap();
+    let lm = a.session.linkmoney().unwrap();
+    let target = linkdesk::journal::Target {
+        env_id: a.session.env.id.clone(),
+        linkmoney_url: lm.base_url().to_string(),
+        merchant_id: lm.merchant_id().to_string(),
+    };
+    let sending = linkdesk::journal::Sending {
+        amount_cents: 100,
+        client_reference_id: None,
+        soft_descriptor: None,
+    };
+    a.journal
+        .begin_sending(&waiting.request_key, &target, &sending, paid)
+        .unwrap();
+    a.journal.start_attempt(&waiting.request_key).unwrap();
+    a.journal
+        .mark_unresolved(&waiting.request_key, "HTTP 500")
+        .unwrap();
+
+    let other = refunds::open(&b, None, &txn).await.unwrap();
+    assert_eq!(other.refund_number, 1);
+    // More than A's own 1.00.
+    let most = "1.50";
+    let row = refunds::submit(&b, input(&other.request_key, most))
+        .await
+        .unwrap();
+    assert_eq!(row.state, RefundState::Authorized, "{row:?}");
+
+    let retried = refunds::retry(&a, &waiting.request_key).await.unwrap();
+    assert_eq!(retried.state, RefundState::SentUnconfirmed, "{retried:?}");
+    let said = retried.error_message.clone().unwrap();
+    assert!(said.contains("another seat"), "{said}");
+    let err = refunds::open(&a, None, &txn).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict, "{err:?}");
+    assert!(err.message.contains("#1"), "{}", err.message);
+    assert_eq!(new_refunds(&url, &before).await.len(), 1);
+
+    // Looked up: B's amount went out under #1. Only the rest is left.
+    refunds::record_elsewhere(&a, &waiting.request_key, most)
+        .await
+        .unwrap();
+    let next = refunds::open(&a, None, &txn).await.unwrap();
+    assert_eq!(next.refund_number, 2);
+    assert_eq!(next.cap_cents, paid - 150);
+    sandbox.stop().await;
+}
+
 /// From the person's Send on — while the payment is still being read again,
 /// before the journal's SENDING — closing the window asks first.
 #[tokio::test(flavor = "multi_thread")]

@@ -24,15 +24,18 @@ impl Journal {
         key: &str,
         cents: i64,
     ) -> Result<RefundRow, JournalError> {
-        if cents <= 0 {
+        if cents < 0 {
             return Err(JournalError::Refused(AppError::invalid(
-                "Type the amount of the refund made elsewhere, more than 0",
+                "Type the amount that went out, 0 or more",
             )));
         }
         let conn = self.conn()?;
+        // Made elsewhere: a refund exists, so more than 0. Sent with its
+        // outcome not confirmed: 0 when Link Money shows it failed.
         let changed = conn.execute(
             "UPDATE refunds SET elsewhere_cents = ?2, updated_at = ?3
-             WHERE request_key = ?1 AND state = 'MADE_ELSEWHERE' AND elsewhere_cents IS NULL",
+             WHERE request_key = ?1 AND elsewhere_cents IS NULL
+               AND (state = 'SENT_UNCONFIRMED' OR (state = 'MADE_ELSEWHERE' AND ?2 > 0))",
             params![key, cents, now()],
         )?;
         drop(conn);
@@ -43,15 +46,23 @@ impl Journal {
             ))
         })?;
         if changed == 0 && row.elsewhere_cents != Some(cents) {
-            return Err(JournalError::Refused(AppError::new(
-                ErrorCode::Conflict,
-                match row.state {
-                    RefundState::MadeElsewhere => {
-                        "The amount of this refund was already recorded; it is not changed"
-                    }
-                    _ => "Only a refund made elsewhere has an amount to record",
-                },
-            )));
+            return Err(JournalError::Refused(match row.state {
+                RefundState::MadeElsewhere | RefundState::SentUnconfirmed
+                    if row.elsewhere_cents.is_some() =>
+                {
+                    AppError::new(
+                        ErrorCode::Conflict,
+                        "The amount of this refund was already recorded; it is not changed",
+                    )
+                }
+                RefundState::MadeElsewhere => {
+                    AppError::invalid("Type the amount of the refund made elsewhere, more than 0")
+                }
+                _ => AppError::new(
+                    ErrorCode::Conflict,
+                    "Only a refund made elsewhere, or sent with its outcome not confirmed, has an amount to record",
+                ),
+            }));
         }
         Ok(row)
     }
@@ -66,7 +77,8 @@ pub(super) fn refunded_in(
         &format!(
             "SELECT COALESCE(SUM(amount_cents), 0) FROM refunds
              WHERE transaction_id = ?1 AND (merchant_id = ?2 OR (merchant_id IS NULL AND env_id = ?3))
-               AND request_key <> ?4 AND state NOT IN {NOT_COUNTED}"
+               AND request_key <> ?4 AND state NOT IN {NOT_COUNTED}
+               AND state <> 'SENT_UNCONFIRMED'"
         ),
         params![d.transaction_id, d.merchant_id, d.env_id, except_key],
         |r| r.get(0),
@@ -80,25 +92,34 @@ pub(super) fn refunded_in(
         params![d.customer_id, d.env_id],
         |r| r.get(0),
     )?;
-    let elsewhere_rows: Vec<(u32, Option<i64>)> = tx
+    // Refund numbers whose key Link Money says is used, for an amount only a
+    // person can find out: made elsewhere, or sent from here with the answer
+    // lost (then the key may as well be another seat's). They count with the
+    // amount recorded for them; until then nothing more is sent.
+    let elsewhere_rows: Vec<(u32, Option<i64>, String)> = tx
         .prepare_cached(
-            "SELECT refund_number, elsewhere_cents FROM refunds
-             WHERE transaction_id = ?1 AND merchant_id = ?2 AND state = 'MADE_ELSEWHERE'
+            "SELECT refund_number, elsewhere_cents, state FROM refunds
+             WHERE transaction_id = ?1 AND merchant_id = ?2
+               AND state IN ('MADE_ELSEWHERE', 'SENT_UNCONFIRMED')
                AND refund_number IS NOT NULL ORDER BY refund_number",
         )?
         .query_map(params![d.transaction_id, d.merchant_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<Result<_, _>>()?;
     Ok(Refunded {
         of_payment,
         unbound,
-        elsewhere: elsewhere_rows.iter().filter_map(|(_, c)| *c).sum(),
-        made_elsewhere: elsewhere_rows.iter().map(|(n, _)| *n).collect(),
+        elsewhere: elsewhere_rows.iter().filter_map(|(_, c, _)| *c).sum(),
+        made_elsewhere: elsewhere_rows
+            .iter()
+            .filter(|(_, _, state)| state == "MADE_ELSEWHERE")
+            .map(|(n, _, _)| *n)
+            .collect(),
         elsewhere_unknown: elsewhere_rows
             .iter()
-            .filter(|(_, c)| c.is_none())
-            .map(|(n, _)| *n)
+            .filter(|(_, c, _)| c.is_none())
+            .map(|(n, _, _)| *n)
             .collect(),
     })
 }
@@ -127,19 +148,21 @@ mod tests {
                 .request_key;
             j.begin_sending(&key, &target(), &sending(1000), 10_000)
                 .unwrap();
-            match state {
+            match &state {
                 RefundState::Unresolved => j.mark_unresolved(&key, "timeout").unwrap(),
                 s => {
-                    j.settle(&key, &s, &Settled::default()).unwrap();
+                    j.settle(&key, s, &Settled::default()).unwrap();
                 }
+            }
+            if state == RefundState::SentUnconfirmed {
+                // Looked up at Link Money: its own 10.00 went out under #4.
+                j.record_elsewhere_amount(&key, 1000).unwrap();
             }
         }
         let d = draft("cust", "t1", 10_000);
         let counted = j.refunded(&d, "").unwrap();
-        assert_eq!(
-            counted.of_payment, 3000,
-            "authorized, unresolved, unconfirmed"
-        );
+        assert_eq!(counted.of_payment, 2000, "authorized, unresolved");
+        assert_eq!(counted.elsewhere, 1000, "unconfirmed, as recorded");
         // Refund #4 failed without being sent: the next one took #4 again.
         assert_eq!(counted.made_elsewhere, vec![5]);
         assert_eq!(counted.elsewhere_unknown, vec![5]);
@@ -148,7 +171,7 @@ mod tests {
 
         // While refund #5 made elsewhere has no amount, nothing more is sent.
         let next = j.insert_draft(&draft("cust", "t1", 4500)).unwrap();
-        assert_eq!(next.refunded.of_payment, 3000);
+        assert_eq!(next.refunded.of_payment, 2000);
         let err = j
             .begin_sending(&next.request_key, &target(), &sending(1), 4500)
             .map_err(AppError::from)
@@ -167,7 +190,7 @@ mod tests {
             "recorded once"
         );
         let counted = j.refunded(&d, "").unwrap();
-        assert_eq!((counted.elsewhere, counted.total()), (500, 3500));
+        assert_eq!((counted.elsewhere, counted.total()), (1500, 3500));
         assert!(counted.elsewhere_unknown.is_empty());
 
         let err = j
@@ -184,6 +207,58 @@ mod tests {
             .unwrap();
         assert_eq!(j.open_refunds().unwrap().len(), 2);
         assert_eq!(j.refunds_of_payment("env", "m", "t1").unwrap().len(), 7);
+    }
+
+    /// "Key already used" on a later attempt: the refund under that key may be
+    /// this seat's or another seat's, of any amount. Nothing more of the
+    /// payment is sent until a person records what went out under it.
+    #[test]
+    fn a_refund_whose_outcome_is_not_confirmed_holds_the_payment_until_recorded() {
+        let (_d, j) = journal();
+        let first = j.insert_draft(&draft("cust", "t1", 10_000)).unwrap();
+        j.begin_sending(&first.request_key, &target(), &sending(500), 10_000)
+            .unwrap();
+        j.settle(
+            &first.request_key,
+            &RefundState::SentUnconfirmed,
+            &Settled::default(),
+        )
+        .unwrap();
+        let next = j.insert_draft(&draft("cust", "t1", 10_000)).unwrap();
+        assert_eq!(next.refunded.elsewhere_unknown, vec![1]);
+        assert!(next.refunded.made_elsewhere.is_empty());
+        let err = j
+            .begin_sending(&next.request_key, &target(), &sending(1), 10_000)
+            .map_err(AppError::from)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Conflict);
+        assert!(err.message.contains("#1"), "{}", err.message);
+        // Another seat's 90.00 went out under #1: that is what counts.
+        j.record_elsewhere_amount(&first.request_key, 9000).unwrap();
+        let counted = j.refunded(&draft("cust", "t1", 10_000), "").unwrap();
+        assert_eq!((counted.of_payment, counted.total()), (0, 9000));
+        assert!(j
+            .begin_sending(&next.request_key, &target(), &sending(1001), 10_000)
+            .is_err());
+        j.begin_sending(&next.request_key, &target(), &sending(1000), 10_000)
+            .unwrap();
+        // Link Money shows a failed refund under the key: 0 went out.
+        let other = j.insert_draft(&draft("cust", "t2", 10_000)).unwrap();
+        j.begin_sending(&other.request_key, &target(), &sending(700), 10_000)
+            .unwrap();
+        j.settle(
+            &other.request_key,
+            &RefundState::SentUnconfirmed,
+            &Settled::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            j.record_elsewhere_amount(&other.request_key, 0)
+                .unwrap()
+                .elsewhere_cents,
+            Some(0)
+        );
+        assert_eq!(j.refunded(&draft("cust", "t2", 1), "").unwrap().total(), 0);
     }
 
     #[test]

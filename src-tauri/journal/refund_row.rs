@@ -310,7 +310,7 @@ impl Refunded {
             .collect::<Vec<_>>()
             .join(", ");
         Some(format!(
-            "Refund {numbers} of this payment was made elsewhere, for an amount Linkdesk does not know, so what is left of the payment is unknown. Ask who made it (or look it up at Link Money) and record its amount in the refund journal before refunding more."
+            "Link Money has refund {numbers} of this payment for an amount Linkdesk does not know (made elsewhere, or sent from here with its answer lost, when another seat may have used the same number), so what is left of the payment is unknown. Look it up at Link Money (or ask who made it) and record the amount that went out in the refund journal before refunding more."
         ))
     }
 }

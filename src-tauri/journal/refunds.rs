@@ -369,6 +369,19 @@ impl Journal {
         Ok(changed == 1)
     }
 
+    /// Discards the drafts a run that ended left behind (its dialogs are
+    /// gone: the window closed, the process was stopped or died). A draft
+    /// holds its refund number only while its dialog is open; one left
+    /// behind would leave a gap another seat's refund falls into. Called by
+    /// the process that holds the journal's lock, before any dialog opens.
+    /// Returns how many.
+    pub fn discard_left_drafts(&self) -> Result<usize, JournalError> {
+        Ok(self.conn()?.execute(
+            "UPDATE refunds SET state = 'DISCARDED', updated_at = ?1 WHERE state = 'DRAFT'",
+            [now()],
+        )?)
+    }
+
     /// Submitted refunds, newest first; one environment or all.
     pub fn list_refunds(
         &self,
@@ -659,6 +672,28 @@ pub(super) mod tests {
         assert_eq!(j.refunds_of_payment("env", "m", "t").unwrap().len(), 2);
         assert_eq!(
             j.refund(&third.request_key).unwrap().unwrap().state,
+            RefundState::Draft
+        );
+    }
+
+    #[test]
+    fn a_draft_left_by_a_run_that_ended_holds_no_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let (j, _) = Journal::open(dir.path());
+        let left = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        assert_eq!(left.refund_number, 1);
+        // The process is killed with the dialog open; the next run opens.
+        drop(j);
+        let (j, notice) = Journal::open(dir.path());
+        assert!(notice.is_none());
+        let again = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        assert_eq!(again.refund_number, 1, "#1 was never sent");
+        assert_eq!(again.request_key, left.request_key);
+        // A second process on the same folder (no lock) leaves the first
+        // one's open dialogs alone.
+        let (second, _) = Journal::open(dir.path());
+        assert_eq!(
+            second.refund(&again.request_key).unwrap().unwrap().state,
             RefundState::Draft
         );
     }

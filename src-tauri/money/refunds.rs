@@ -751,7 +751,18 @@ pub async fn record_elsewhere(
 ) -> AppResult<RefundRow> {
     ctx.journal.problem_error()?;
     let k = request_key.trim().to_string();
-    let result = match crate::linkmoney::parse_amount(amount) {
+    // "0.00" is an answer too: a refund sent with its outcome not confirmed
+    // that Link Money shows as failed (the journal takes 0 for no other).
+    let zero = {
+        let t = amount.trim().trim_start_matches('$');
+        t.contains('0') && t.chars().all(|c| c == '0' || c == '.')
+    };
+    let parsed = if zero {
+        Ok(0)
+    } else {
+        crate::linkmoney::parse_amount(amount)
+    };
+    let result = match parsed {
         Ok(cents) => {
             let j = ctx.journal.clone();
             blocking(move || Ok(j.record_elsewhere_amount(&k, cents)?)).await

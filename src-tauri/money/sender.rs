@@ -188,10 +188,10 @@ fn record(
         Err(PaymentFailure::DuplicateKey) => {
             let settled = Settled {
                 error_code: Some("DUPLICATE_REQUEST_KEY".into()),
-                error_message: Some(
-                    "An earlier attempt of this refund reached Link Money (it now says the key is used), but its answer was lost: whether it was authorized or failed is not confirmed. It counts as sent, so it is never sent again."
-                        .into(),
-                ),
+                error_message: Some(format!(
+                    "Link Money now says the key of {} is already used: an earlier attempt of it may have got there with its answer lost, or another seat or tool made that refund of this payment. Which, for how much, and whether it was authorized or failed is not confirmed. It is never sent again; look it up at Link Money and record the amount that went out under it before this payment is refunded further.",
+                    number.map(|n| format!("refund #{n}")).unwrap_or_else(|| "this refund".into())
+                )),
                 ..Settled::default()
             };
             journal.settle(key, &RefundState::SentUnconfirmed, &settled)?;

@@ -20,7 +20,7 @@ const STATE_TEXT = {
   PENDING: "Link Money accepted the refund and is deciding; the final status usually follows within 15 minutes.",
   SUCCEEDED: "The refund has settled: the money is back in the customer's account.",
   TERMINAL_FAILED: "Link Money refused the refund. Nothing was refunded, and it does not count against the payment.",
-  SENT_UNCONFIRMED: "An earlier attempt reached Link Money but its answer was lost, so whether it was authorized or failed is not confirmed. It counts as sent and is never sent again; check the customer's account with Link Money.",
+  SENT_UNCONFIRMED: "Link Money says this refund's key is already used, but no answer to it came back: an earlier attempt may have got there, or another seat or tool made this refund number of the payment, for an amount and with an outcome Linkdesk cannot know. It is never sent again. Look it up at Link Money and record what went out under it (0.00 if it failed); until then this payment takes no further refund from here.",
   MADE_ELSEWHERE: "Link Money already had this payment's refund with this number, made elsewhere (another Linkdesk or another tool). Nothing was sent from here.",
   FAILED_NOT_SENT: "Nothing was refunded. You can open a new refund.",
   UNRESOLVED: "Link Money did not answer. Linkdesk keeps the refund and sends it again with the same key (never a second refund) — from the refund journal, or by itself at the next start.",
@@ -30,6 +30,18 @@ const STATE_TEXT = {
 };
 
 /** A refund's state as a badge a person can read; the raw state is kept in data-state. */
+/** A refund's amount as known: what was sent, or for a refund number whose key another may have used, what a person recorded went out under it. */
+export function refundAmountText(r) {
+  if (r.state === "MADE_ELSEWHERE") return r.elsewhereCents != null ? formatCents(r.elsewhereCents) : "unknown";
+  if (r.state === "SENT_UNCONFIRMED") {
+    return r.elsewhereCents != null ? `${formatCents(r.elsewhereCents)} (recorded)` : `${formatCents(r.amountCents, r.currency)} sent; what went out unknown`;
+  }
+  return formatCents(r.amountCents, r.currency);
+}
+
+/** A refund number Link Money holds for an amount nobody has recorded yet. */
+const needsAmount = (r) => (r.state === "MADE_ELSEWHERE" || r.state === "SENT_UNCONFIRMED") && r.elsewhereCents == null;
+
 export function refundBadge(r, testid) {
   const tone = {
     AUTHORIZED: "authorized", PENDING: "pending", SUCCEEDED: "succeeded", SENT_UNCONFIRMED: "pending",
@@ -212,16 +224,20 @@ function centsText(cents) {
  */
 async function recordElsewhere(r) {
   const amount = h("input", { type: "text", testid: "elsewhere-amount", placeholder: "e.g. 10.00", autocomplete: "off", inputmode: "decimal" });
+  const unconfirmed = r.state === "SENT_UNCONFIRMED";
   return openDialog({
-    title: `Refund #${r.refundNumber ?? "?"} made elsewhere`,
+    title: unconfirmed ? `Refund #${r.refundNumber ?? "?"}: what went out?` : `Refund #${r.refundNumber ?? "?"} made elsewhere`,
     body: [
-      h("p", {}, "Link Money already has this payment's refund with this number, made outside this Linkdesk. Until its amount is recorded, what is left of the payment is unknown and nothing more is refunded from here. Ask who made it, or look it up at Link Money, then type its amount."),
-      h("label", {}, "Its amount (USD)", amount),
+      h("p", {}, unconfirmed
+        ? `Link Money holds a refund under this number's key: this one (${formatCents(r.amountCents, r.currency)}, its answer lost) or another seat's or tool's. Until what went out under it is recorded, what is left of the payment is unknown and nothing more is refunded from here. Look it up at Link Money, then type the amount that went out (0.00 if it failed).`
+        : "Link Money already has this payment's refund with this number, made outside this Linkdesk. Until its amount is recorded, what is left of the payment is unknown and nothing more is refunded from here. Ask who made it, or look it up at Link Money, then type its amount."),
+      h("label", {}, unconfirmed ? "What went out (USD)" : "Its amount (USD)", amount),
     ],
     okLabel: "Record amount",
     onOk: async () => {
-      const cents = parseCents(amount.value);
-      if (cents === null || cents <= 0) throw new Error("Type the amount in US dollars, e.g. 10.00.");
+      const typed = amount.value.trim();
+      const cents = unconfirmed && /^\$?0*(\.0*)?$/.test(typed) && /0/.test(typed) ? 0 : parseCents(typed);
+      if (cents === null || cents < 0 || (cents === 0 && !unconfirmed)) throw new Error("Type the amount in US dollars, e.g. 10.00.");
       return call("refund_record_elsewhere", { requestKey: r.requestKey, amount: centsText(cents) });
     },
   });
@@ -301,7 +317,7 @@ function summary(d) {
 async function showResult(row) {
   const text = STATE_TEXT[row.state] || `Link Money answered with the status ${row.state}.`;
   const said = message(row);
-  const elsewhere = row.state === "MADE_ELSEWHERE";
+  const elsewhere = needsAmount(row);
   // The outcome itself takes the focus, not a button: an Enter or Ctrl+Enter
   // pressed again just after sending must not close it unread.
   const go = await openDialog({
@@ -312,7 +328,7 @@ async function showResult(row) {
       h("div", {}, refundBadge(row, "refund-result-state")),
       h("p", { testid: "refund-result-text", tabindex: "-1" }, text),
       h("dl", { class: "summary", testid: "refund-result" },
-        h("dt", {}, "Amount"), h("dd", {}, elsewhere ? "unknown (made elsewhere)" : formatCents(row.amountCents, row.currency)),
+        h("dt", {}, "Amount"), h("dd", {}, row.state === "MADE_ELSEWHERE" ? "unknown (made elsewhere)" : refundAmountText(row)),
         h("dt", {}, "Customer"), h("dd", {}, row.customerName),
         h("dt", {}, "Payment"), h("dd", { class: "mono" }, `${row.transactionId ?? "—"} (refund #${row.refundNumber ?? "?"})`),
         h("dt", {}, "Refund ID"), h("dd", { class: "mono", testid: "refund-result-payment" }, row.paymentId ?? "—"),
@@ -320,7 +336,7 @@ async function showResult(row) {
         said ? [h("dt", {}, "Message"), h("dd", { testid: "refund-result-error" }, [row.errorCode, said].filter(Boolean).join(": "))] : null,
       ),
     ],
-    okLabel: elsewhere ? "Record its amount…" : row.paymentId ? "Open refund transaction" : "Open refund journal",
+    okLabel: elsewhere ? (row.state === "SENT_UNCONFIRMED" ? "Record what went out…" : "Record its amount…") : row.paymentId ? "Open refund transaction" : "Open refund journal",
   });
   if (!go) return false;
   if (elsewhere) {
@@ -329,7 +345,7 @@ async function showResult(row) {
     // The payment's next refund, now that what is left is known again.
     const goOn = await openDialog({
       title: "Refund the payment further?",
-      body: h("p", {}, `The amount of refund #${row.refundNumber ?? "?"} made elsewhere is recorded. Refund more of this payment, as refund #${(row.refundNumber ?? 0) + 1}?`),
+      body: h("p", {}, `What went out as refund #${row.refundNumber ?? "?"} is recorded. Refund more of this payment, as refund #${(row.refundNumber ?? 0) + 1}?`),
       okLabel: `Go on as refund #${(row.refundNumber ?? 0) + 1}…`,
       cancelLabel: "Close",
       focusCancel: true,
@@ -461,7 +477,7 @@ function row(r, withEnv) {
   const retry = OPEN_STATES.includes(r.state)
     ? h("button", { class: "small", testid: "refund-retry", disabled: shell.writesLocked() || shell.workOffline, title: shell.writesLocked() || shell.workOffline ? shell.writeBlock() : "Send again with the same request key (never a second refund)", onclick: (e) => { e.stopPropagation(); retryRefund(r, e.target); } }, "Retry")
     : null;
-  const record = r.state === "MADE_ELSEWHERE" && r.elsewhereCents == null
+  const record = needsAmount(r)
     ? h("button", { class: "small", testid: "refund-record-elsewhere", onclick: async (e) => { e.stopPropagation(); if (await recordElsewhere(r)) { toast("Amount recorded"); refreshList(); } } }, "Record amount…")
     : null;
   const said = [r.attempts > 1 ? `${r.attempts} attempts` : null, message(r)].filter(Boolean).join(" · ");
@@ -472,7 +488,7 @@ function row(r, withEnv) {
     h("td", { class: "mono" }, r.transactionId
       ? h("a", { href: "#transactions", class: "link", title: r.transactionId, onclick: (e) => { e.preventDefault(); window.linkdeskShow("transactions", r.transactionId); } }, `${r.transactionId.slice(0, 8)}… #${r.refundNumber ?? "?"}`)
       : "—"),
-    h("td", { class: "num" }, r.state === "MADE_ELSEWHERE" ? (r.elsewhereCents != null ? formatCents(r.elsewhereCents) : "unknown") : formatCents(r.amountCents, r.currency)),
+    h("td", { class: "num" }, refundAmountText(r)),
     h("td", { class: "state" }, refundBadge(r, "refund-state"), retry || record ? " " : null, retry, record),
     h("td", { class: "mono" }, r.paymentId
       ? h("a", { href: "#transactions", class: "link", title: r.paymentId, onclick: (e) => { e.preventDefault(); window.linkdeskShow("transactions", r.paymentId); } }, `${r.paymentId.slice(0, 8)}…`)

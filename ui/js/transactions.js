@@ -7,7 +7,7 @@ import { dateTime } from "./format.js";
 import { badge, copyButton, cachedNote } from "./ui.js";
 import { shell } from "./shell.js";
 import { formatCents, field, lookupView } from "./money.js";
-import { openRefund, refundBadge } from "./refunds.js";
+import { openRefund, refundBadge, refundAmountText } from "./refunds.js";
 
 let view = null;
 
@@ -82,7 +82,7 @@ function refundsTable(rows) {
     h("tbody", {}, rows.map((r) => h("tr", { testid: "transaction-refund-row", class: r.paymentId ? "" : "static", onclick: r.paymentId ? () => openRecord(r.paymentId) : undefined },
       h("td", {}, dateTime(r.createdAt)),
       h("td", {}, r.refundNumber ? `#${r.refundNumber}` : "—"),
-      h("td", { class: "num" }, r.state === "MADE_ELSEWHERE" ? (r.elsewhereCents != null ? formatCents(r.elsewhereCents) : "unknown") : formatCents(r.amountCents, r.currency)),
+      h("td", { class: "num" }, refundAmountText(r)),
       h("td", {}, refundBadge(r, "transaction-refund-state")),
       h("td", { class: "mono" }, r.paymentId ?? "—"),
       h("td", {}, r.clientReferenceId ?? ""),
