@@ -10,7 +10,6 @@ mod money_support;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use linkdesk::cache::Cache;
 use linkdesk::environments::EnvKind;
