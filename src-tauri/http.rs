@@ -58,6 +58,10 @@ fn client_builder() -> reqwest::ClientBuilder {
 /// Maps a transport-level failure (no HTTP answer at all). The message names the
 /// service and never includes a header, so no credential can leak through it.
 pub fn transport_error(service: &str, err: &reqwest::Error) -> AppError {
+    logged(service, transport_error_of(service, err))
+}
+
+fn transport_error_of(service: &str, err: &reqwest::Error) -> AppError {
     if err.is_timeout() {
         return AppError::new(
             ErrorCode::Timeout,
@@ -215,6 +219,39 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 
 /// Maps a non-success HTTP status plus the service's own message to an `AppError`.
 pub fn status_error(
+    service: &str,
+    status: StatusCode,
+    message: Option<String>,
+    retry_after: Option<u64>,
+) -> AppError {
+    logged(
+        service,
+        status_error_of(service, status, message, retry_after),
+    )
+}
+
+/// A failure of the service or the way to it goes to the log (so support can
+/// follow what the person saw); an answer about the person's own input (not
+/// found, invalid, conflict) does not.
+fn logged(service: &str, err: AppError) -> AppError {
+    use ErrorCode::*;
+    if matches!(
+        err.code,
+        Offline
+            | Timeout
+            | Unauthorized
+            | Forbidden
+            | RateLimited
+            | ServerError
+            | BadResponse
+            | Tls
+    ) {
+        tracing::warn!(service, code = err.code.as_str(), "{}", err.message);
+    }
+    err
+}
+
+fn status_error_of(
     service: &str,
     status: StatusCode,
     message: Option<String>,

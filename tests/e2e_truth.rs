@@ -329,6 +329,16 @@ async fn a_service_failing_at_launch_still_offers_the_cached_copy() {
     // Both requests have failed by now; the banner keeps the list's offer.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     app.wait("[data-testid=error-show-cached]").await;
+    // The failure is in the log too, for whoever follows up.
+    let logs: String = std::fs::read_dir(app.data_dir.path().join("logs"))
+        .unwrap()
+        .flatten()
+        .map(|f| std::fs::read_to_string(f.path()).unwrap_or_default())
+        .collect();
+    assert!(
+        logs.contains("WARN") && logs.contains("server_error") && logs.contains("HTTP 500"),
+        "{logs}"
+    );
     app.quit().await;
     failing.stop().await;
 }
