@@ -59,6 +59,9 @@ pub fn log_dir(local_dir: &std::path::Path) -> PathBuf {
 pub fn prepare(handle: &AppHandle) -> Result<(PathBuf, PathBuf), Box<dyn std::error::Error>> {
     let (data_dir, local_dir) = folders(handle)?;
     for dir in [&data_dir, &local_dir] {
+        if dir.exists() && !dir.is_dir() {
+            return Err(format!("{} is a file, not a folder", dir.display()).into());
+        }
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("The folder {} cannot be made: {e}", dir.display()))?;
     }
@@ -94,9 +97,14 @@ pub fn cannot_start(handle: &AppHandle, why: &str) {
     }
     let folders = match folders(handle) {
         Ok((data, local)) => format!(
-            "\n\nData folder: {}\nLog folder: {}",
+            "\n\nData folder: {}\nLog folder: {}{}",
             data.display(),
-            log_dir(&local).display()
+            log_dir(&local).display(),
+            if log_dir(&local).is_dir() {
+                ""
+            } else {
+                " (not made: this message is the only record)"
+            }
         ),
         Err(_) => String::new(),
     };
@@ -207,7 +215,9 @@ pub fn build_app(data_dir: PathBuf, local_dir: PathBuf) -> Result<App, Box<dyn s
         }
     };
     tracing::info!(biller = %builtin.biller_url, linkmoney = %builtin.linkmoney_url, "built-in environment ready");
-    Ok(App::open_in(data_dir, local_dir, builtin, embedded)?)
+    let shown = data_dir.display().to_string();
+    Ok(App::open_in(data_dir, local_dir, builtin, embedded)
+        .map_err(|e| format!("Linkdesk could not open its files in {shown}: {e}"))?)
 }
 
 #[cfg(feature = "embedded-sandbox")]
@@ -221,7 +231,14 @@ fn start_embedded_sandbox() -> Result<linkdesk_sandbox::Sandbox, Box<dyn std::er
     let extra = std::env::var(ENV_SANDBOX_OPTS).unwrap_or_default();
     let args = std::iter::once("linkdesk-sandbox").chain(extra.split_whitespace());
     let mut options = linkdesk_sandbox::Options::try_parse_from(args)
-        .map_err(|e| format!("{ENV_SANDBOX_OPTS} is not valid: {e}"))?;
+        .map_err(|e| {
+            // clap's first line says what is wrong; its usage and "--help"
+            // lines name a command the person cannot run.
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            let first = first.trim_start_matches("error: ");
+            format!("{ENV_SANDBOX_OPTS} (\"{extra}\") is not valid: {first}. The options are listed in the README, \"The sandbox\".")
+        })?;
     options.addr = "127.0.0.1:0".parse()?;
     options.webhooks_to_any_host = false;
     let fresh = || uuid::Uuid::new_v4().simple().to_string();

@@ -151,7 +151,8 @@ async fn a_launch_that_cannot_start_says_why_and_waits_to_be_read() {
     }
     let why = said.iter().find(|l| l.contains("startup_failed")).unwrap();
     assert!(
-        why.contains(&not_a_folder.display().to_string()) && why.contains("cannot be made"),
+        why.contains(&not_a_folder.display().to_string())
+            && why.contains("is a file, not a folder"),
         "{why}"
     );
     // The dialog is up: the process waits for it to be read.

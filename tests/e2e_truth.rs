@@ -72,6 +72,14 @@ async fn sorts_and_exports_say_what_the_cache_holds() {
     })
     .await;
     app.screenshot("truth-02-export-incomplete").await;
+    // Enter does not take the partial file: the focus is on Cancel.
+    let focused = app
+        .js(
+            "return document.activeElement && document.activeElement.dataset.testid;",
+            vec![],
+        )
+        .await;
+    assert_eq!(focused, json!("confirm-cancel"));
     app.click_on("[data-testid=confirm-ok]").await;
     app.wait_until("[data-testid=toast]", |t| {
         t.starts_with("Exported 20 rows of 300 (partial")

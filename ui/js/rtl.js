@@ -526,6 +526,8 @@ async function offerPartialExport(err) {
     title: "The local cache does not hold the whole list",
     body: [h("p", { testid: "export-incomplete" }, err.message), h("div", {}, syncFirst)],
     okLabel: "Export the cached rows (partial)",
+    // A partial file is a deliberate choice, never what Enter does.
+    focusCancel: true,
   });
   if (choice) exportCsv({ partial: true });
 }
