@@ -476,8 +476,16 @@ async fn go_to_id_keyboard_flows_and_inputs() {
         assert!(missing.is_empty(), "unlabelled in {view}: {missing:?}");
     }
 
-    // Single-letter shortcuts can be turned off, and on again.
+    // Single-letter shortcuts can be turned off, and on again. The settings
+    // view first settles (its environment cards arrive after it is shown and
+    // move what is below them), so the click lands on the switch.
+    app.wait(&tid("env-card")).await;
     app.click_on(&tid("letter-shortcuts")).await;
+    app.wait_js(
+        "letters off",
+        "!document.querySelector('[data-testid=letter-shortcuts]').checked",
+    )
+    .await;
     blur(&app).await;
     app.key("g").await;
     app.key("r").await;
