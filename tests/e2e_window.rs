@@ -245,6 +245,29 @@ async fn go_to_id_keyboard_flows_and_inputs() {
         json!("listbox")
     );
 
+    // A prefix of a cached ID: the cached record comes first, and Enter opens
+    // it; looking up the text as typed comes after it.
+    let cached = app
+        .js(
+            "return document.querySelector('[data-testid=rtl-row]').dataset.id;",
+            vec![],
+        )
+        .await;
+    let cached = cached.as_str().unwrap().to_string();
+    app.chord(CTRL, "k").await;
+    let input = app.wait(&tid("goto-input")).await;
+    app.type_into(&input, &cached[..cached.len() - 3]).await;
+    app.wait_js(
+        "the cached record first",
+        &format!(
+            "(() => {{ const o = [...document.querySelectorAll('[data-testid=goto-result]')]; return o.length > 1 && o[0].dataset.action === 'open' && o[0].textContent.includes({}) && o.some((x) => x.dataset.action === 'lookup'); }})()",
+            json!(cached)
+        ),
+    )
+    .await;
+    app.key(ESC).await;
+    wait_palette(&app, false).await;
+
     // An RTL the cache does not hold is looked up at BillerAPI.
     let uncached = rtl_page(&url, 7).await["items"][0]["id"]
         .as_str()

@@ -24,10 +24,16 @@ function options(answer, query) {
   if (answer.shape === "other") {
     extra.push({ action: "user", kind: "user", id: query, label: "Requests to link of this client user ID" });
   } else if (!exact) {
-    extra.push({ action: "lookup", kind: "lookup", id: query, label: `Not in the local cache: look it up at ${SERVICE_OF[answer.shape]}` });
+    extra.push({
+      action: "lookup", kind: "lookup", id: query,
+      label: found.length
+        ? `Look up exactly this ID at ${SERVICE_OF[answer.shape]}`
+        : `Not in the local cache: look it up at ${SERVICE_OF[answer.shape]}`,
+    });
   }
-  // Nothing cached by that ID: what can be done with it comes first.
-  return found.length && exact ? [...found, ...extra] : [...extra, ...found];
+  // Cached records the text names (the ID or a prefix of it) come first;
+  // with none, what can be done with the text.
+  return found.length && (exact || answer.shape !== "other") ? [...found, ...extra] : [...extra, ...found];
 }
 
 function render() {
