@@ -117,6 +117,8 @@ async fn refund_a_payment_in_the_window() {
         .await
         .contains("sandbox"));
     assert!(text_of(&app, "confirm-account").await.starts_with("••••"));
+    // The button says what it will do now: send, not review again.
+    wait_text(&app, "confirm-ok", "Send refund of $1.50").await;
     app.screenshot("money-03-refund-confirm").await;
     click(&app, "confirm-ok").await;
     wait_text(&app, "dialog-error", "again").await;

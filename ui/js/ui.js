@@ -125,8 +125,12 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
       if (cancel) cancel.disabled = true;
       dialog.setAttribute("aria-busy", "true");
       const label = ok.textContent;
-      // Said only when the action takes a moment (a write on a slow line).
-      const slow = setTimeout(() => { if (busy) ok.textContent = "Working…"; }, 400);
+      let working = false;
+      // Said only when the action takes a moment (a write on a slow line),
+      // and only over the button's own label (an action may set its own).
+      const slow = setTimeout(() => {
+        if (busy && ok.textContent === label) { ok.textContent = "Working…"; working = true; }
+      }, 400);
       try {
         const value = onOk ? await onOk() : true;
         if (value !== undefined) finish(value);
@@ -135,7 +139,7 @@ export function openDialog({ title, body, okLabel = "OK", okClass = "primary", o
         error.textContent = `${err.message || String(err)}${wait}`;
       } finally {
         clearTimeout(slow);
-        ok.textContent = label;
+        if (working && ok.textContent === "Working…") ok.textContent = label;
         busy = false;
         ok.disabled = false;
         if (cancel) cancel.disabled = false;
