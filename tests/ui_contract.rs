@@ -40,6 +40,8 @@ const BROWSER: &[&str] = &[
 /// Names of the UI's own state and functions (not from the core).
 const UI_OWN: &[&str] = &[
     "retryTimer",
+    "dimTimer",
+    "answeredAt",
     "detailSeq",
     "shownId",
     "firstShown",
