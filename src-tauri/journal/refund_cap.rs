@@ -17,55 +17,81 @@ impl Journal {
         refunded_in(&tx, d, except_key)
     }
 
-    /// Records the amount of a refund Link Money says was made elsewhere, as a
-    /// person found it out (once: it is never rewritten). Returns the row.
+    /// Records what went out under a refund number whose key Link Money
+    /// says is used, as a person found it out: a refund made elsewhere (more
+    /// than 0), or one sent from here with its outcome not confirmed (at
+    /// least its own amount: this seat cannot rule out that it went out).
+    /// Never more than the payment. Recorded once, never rewritten. Returns
+    /// the row.
     pub fn record_elsewhere_amount(
         &self,
         key: &str,
         cents: i64,
     ) -> Result<RefundRow, JournalError> {
-        if cents < 0 {
-            return Err(JournalError::Refused(AppError::invalid(
-                "Type the amount that went out, 0 or more",
-            )));
-        }
-        let conn = self.conn()?;
-        // Made elsewhere: a refund exists, so more than 0. Sent with its
-        // outcome not confirmed: 0 when Link Money shows it failed.
-        let changed = conn.execute(
-            "UPDATE refunds SET elsewhere_cents = ?2, updated_at = ?3
-             WHERE request_key = ?1 AND elsewhere_cents IS NULL
-               AND (state = 'SENT_UNCONFIRMED' OR (state = 'MADE_ELSEWHERE' AND ?2 > 0))",
-            params![key, cents, now()],
-        )?;
-        drop(conn);
-        let row = self.refund(key)?.ok_or_else(|| {
-            JournalError::Refused(AppError::new(
+        let refused = |e: AppError| Err(JournalError::Refused(e));
+        let Some(row) = self.refund(key)? else {
+            return refused(AppError::new(
                 ErrorCode::NotFound,
                 "No such refund in the journal",
-            ))
-        })?;
-        if changed == 0 && row.elsewhere_cents != Some(cents) {
-            return Err(JournalError::Refused(match row.state {
-                RefundState::MadeElsewhere | RefundState::SentUnconfirmed
-                    if row.elsewhere_cents.is_some() =>
-                {
-                    AppError::new(
-                        ErrorCode::Conflict,
-                        "The amount of this refund was already recorded; it is not changed",
-                    )
-                }
-                RefundState::MadeElsewhere => {
-                    AppError::invalid("Type the amount of the refund made elsewhere, more than 0")
-                }
-                _ => AppError::new(
+            ));
+        };
+        if row.elsewhere_cents.is_some() {
+            if row.elsewhere_cents == Some(cents) {
+                return Ok(row);
+            }
+            return refused(AppError::new(
+                ErrorCode::Conflict,
+                "The amount of this refund was already recorded; it is not changed",
+            ));
+        }
+        let least = match row.state {
+            RefundState::MadeElsewhere => 1,
+            RefundState::SentUnconfirmed => row.amount_cents.unwrap_or(0).max(0),
+            _ => {
+                return refused(AppError::new(
                     ErrorCode::Conflict,
                     "Only a refund made elsewhere, or sent with its outcome not confirmed, has an amount to record",
+                ))
+            }
+        };
+        if cents < least {
+            return refused(AppError::invalid(match row.state {
+                RefundState::MadeElsewhere => {
+                    "Type the amount of the refund made elsewhere, more than 0".to_string()
+                }
+                _ => format!(
+                    "This refund of {} may itself have gone out under this number, so at least {} is recorded: type {} or more (what went out under it, if another seat's refund was larger)",
+                    dollars(least),
+                    dollars(least),
+                    dollars(least)
                 ),
             }));
         }
-        Ok(row)
+        if let Some(paid) = row.payment_cents.filter(|&p| cents > p) {
+            return refused(AppError::invalid(format!(
+                "{} is more than the whole payment ({}): check the amount",
+                dollars(cents),
+                dollars(paid)
+            )));
+        }
+        let conn = self.conn()?;
+        let changed = conn.execute(
+            "UPDATE refunds SET elsewhere_cents = ?2, updated_at = ?3
+             WHERE request_key = ?1 AND elsewhere_cents IS NULL
+               AND state IN ('SENT_UNCONFIRMED', 'MADE_ELSEWHERE')",
+            params![key, cents, now()],
+        )?;
+        drop(conn);
+        if changed == 0 {
+            // Recorded meanwhile (another window): what is recorded stands.
+            return self.record_elsewhere_amount(key, cents);
+        }
+        Ok(self.refund(key)?.unwrap_or(row))
     }
+}
+
+fn dollars(cents: i64) -> String {
+    crate::linkmoney::format_cents(cents)
 }
 
 pub(super) fn refunded_in(
@@ -107,7 +133,18 @@ pub(super) fn refunded_in(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<Result<_, _>>()?;
+    let waiting: Vec<u32> = tx
+        .prepare_cached(
+            "SELECT refund_number FROM refunds
+             WHERE transaction_id = ?1 AND merchant_id = ?2 AND state IN ('SENDING', 'UNRESOLVED')
+               AND request_key <> ?3 AND refund_number IS NOT NULL ORDER BY refund_number",
+        )?
+        .query_map(params![d.transaction_id, d.merchant_id, except_key], |r| {
+            r.get(0)
+        })?
+        .collect::<Result<_, _>>()?;
     Ok(Refunded {
+        waiting,
         of_payment,
         unbound,
         elsewhere: elsewhere_rows.iter().filter_map(|(_, c, _)| *c).sum(),
@@ -134,10 +171,10 @@ mod tests {
     #[test]
     fn the_cap_counts_every_refund_of_the_payment_that_may_have_gone_out() {
         let (_d, j) = journal();
+        let mut keys = Vec::new();
         for state in [
             RefundState::Authorized,
             RefundState::TerminalFailed,
-            RefundState::Unresolved,
             RefundState::FailedNotSent,
             RefundState::SentUnconfirmed,
             RefundState::MadeElsewhere,
@@ -148,28 +185,40 @@ mod tests {
                 .request_key;
             j.begin_sending(&key, &target(), &sending(1000), 10_000)
                 .unwrap();
-            match &state {
-                RefundState::Unresolved => j.mark_unresolved(&key, "timeout").unwrap(),
-                s => {
-                    j.settle(&key, s, &Settled::default()).unwrap();
-                }
-            }
+            j.settle(&key, &state, &Settled::default()).unwrap();
             if state == RefundState::SentUnconfirmed {
-                // Looked up at Link Money: its own 10.00 went out under #4.
+                // Looked up: its own 10.00 went out under its number.
                 j.record_elsewhere_amount(&key, 1000).unwrap();
             }
+            keys.push(key);
         }
+        // A sixth, sent while #4's amount was not yet asked for (an older
+        // Linkdesk), waiting to be resolved.
+        let last = j
+            .insert_draft(&draft("cust", "t1", 10_000))
+            .unwrap()
+            .request_key;
+        j.conn()
+            .unwrap()
+            .execute(
+                "UPDATE refunds SET state = 'UNRESOLVED', amount_cents = 1000 WHERE request_key = ?1",
+                [&last],
+            )
+            .unwrap();
+        keys.push(last);
+        // #3 failed without being sent: the next refund took #3 again, so
+        // unconfirmed is #3, made elsewhere #4, unresolved #5.
         let d = draft("cust", "t1", 10_000);
         let counted = j.refunded(&d, "").unwrap();
         assert_eq!(counted.of_payment, 2000, "authorized, unresolved");
         assert_eq!(counted.elsewhere, 1000, "unconfirmed, as recorded");
-        // Refund #4 failed without being sent: the next one took #4 again.
-        assert_eq!(counted.made_elsewhere, vec![5]);
-        assert_eq!(counted.elsewhere_unknown, vec![5]);
+        assert_eq!(counted.made_elsewhere, vec![4]);
+        assert_eq!(counted.elsewhere_unknown, vec![4]);
+        assert_eq!(counted.waiting, vec![5]);
         // Another payment of the same customer is not touched.
         assert_eq!(j.refunded(&draft("cust", "t2", 1), "").unwrap().total(), 0);
 
-        // While refund #5 made elsewhere has no amount, nothing more is sent.
+        // While #5 waits to be resolved, nothing more is sent.
         let next = j.insert_draft(&draft("cust", "t1", 4500)).unwrap();
         assert_eq!(next.refunded.of_payment, 2000);
         let err = j
@@ -177,8 +226,17 @@ mod tests {
             .map_err(AppError::from)
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::Conflict);
+        assert!(err.message.contains("#5"), "{}", err.message);
+        j.settle(&keys[5], &RefundState::Authorized, &Settled::default())
+            .unwrap();
+        // While #4 made elsewhere has no amount, nothing more is sent either.
+        let err = j
+            .begin_sending(&next.request_key, &target(), &sending(1), 4500)
+            .map_err(AppError::from)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Conflict);
         assert!(err.message.contains("made elsewhere"), "{}", err.message);
-        let elsewhere = refund_request_key("m", "t1", 5);
+        let elsewhere = refund_request_key("m", "t1", 4);
         assert_eq!(
             j.record_elsewhere_amount(&elsewhere, 500)
                 .unwrap()
@@ -205,7 +263,7 @@ mod tests {
             .is_err());
         j.begin_sending(&next.request_key, &target(), &sending(1000), 4500)
             .unwrap();
-        assert_eq!(j.open_refunds().unwrap().len(), 2);
+        assert_eq!(j.open_refunds().unwrap().len(), 1);
         assert_eq!(j.refunds_of_payment("env", "m", "t1").unwrap().len(), 7);
     }
 
@@ -242,7 +300,8 @@ mod tests {
             .is_err());
         j.begin_sending(&next.request_key, &target(), &sending(1000), 10_000)
             .unwrap();
-        // Link Money shows a failed refund under the key: 0 went out.
+        // Less than its own amount is never recorded (it may have gone out),
+        // nor more than the payment.
         let other = j.insert_draft(&draft("cust", "t2", 10_000)).unwrap();
         j.begin_sending(&other.request_key, &target(), &sending(700), 10_000)
             .unwrap();
@@ -252,13 +311,41 @@ mod tests {
             &Settled::default(),
         )
         .unwrap();
+        for wrong in [0, 699, 10_001] {
+            let err = j
+                .record_elsewhere_amount(&other.request_key, wrong)
+                .map_err(AppError::from)
+                .unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidInput, "{wrong}");
+        }
+        j.record_elsewhere_amount(&other.request_key, 700).unwrap();
         assert_eq!(
-            j.record_elsewhere_amount(&other.request_key, 0)
-                .unwrap()
-                .elsewhere_cents,
-            Some(0)
+            j.refunded(&draft("cust", "t2", 1), "").unwrap().total(),
+            700
         );
-        assert_eq!(j.refunded(&draft("cust", "t2", 1), "").unwrap().total(), 0);
+    }
+
+    /// While one refund of a payment waits to be resolved, no further one
+    /// goes out: a later number sent first would leave it a gap.
+    #[test]
+    fn a_refund_waiting_to_be_resolved_holds_its_payment() {
+        let (_d, j) = journal();
+        let first = j.insert_draft(&draft("cust", "t1", 10_000)).unwrap();
+        j.begin_sending(&first.request_key, &target(), &sending(100), 10_000)
+            .unwrap();
+        j.mark_unresolved(&first.request_key, "HTTP 500").unwrap();
+        let next = j.insert_draft(&draft("cust", "t1", 10_000)).unwrap();
+        assert_eq!(next.refunded.waiting, vec![1]);
+        let err = j
+            .begin_sending(&next.request_key, &target(), &sending(100), 10_000)
+            .map_err(AppError::from)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Conflict);
+        assert!(
+            err.message.contains("#1") && err.message.contains("resolved"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -290,11 +290,34 @@ pub struct Refunded {
     /// Those of them whose amount nobody has recorded yet: while any is
     /// left, what remains of the payment is unknown and nothing more is sent.
     pub elsewhere_unknown: Vec<u32>,
+    /// Numbers of the payment's refunds this journal is sending or waiting
+    /// to resolve: until their outcome is known nothing more is sent (a
+    /// later number going out first would leave them a gap another seat's
+    /// refund could fall into).
+    pub waiting: Vec<u32>,
 }
 
 impl Refunded {
     pub fn total(&self) -> i64 {
         self.of_payment + self.unbound + self.elsewhere
+    }
+
+    /// Why no further refund of this payment may go out from here now: one
+    /// of its refunds waits to be resolved, or Link Money holds one for an
+    /// amount nobody has recorded.
+    pub fn blocked(&self) -> Option<String> {
+        if !self.waiting.is_empty() {
+            let numbers = self
+                .waiting
+                .iter()
+                .map(|n| format!("#{n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Some(format!(
+                "Refund {numbers} of this payment is still being sent or waiting to be resolved. Resolve it first (Refund journal → Retry, or wait for it): until its outcome is known, no further refund of this payment goes out from here."
+            ));
+        }
+        self.unknown_elsewhere()
     }
 
     /// Why nothing more may be refunded of this payment from here, while a

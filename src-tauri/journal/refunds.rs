@@ -53,6 +53,14 @@ impl Journal {
     ) -> Result<Drafted, JournalError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // One refund dialog at a time (one window, one process per data
+        // folder): another draft of this payment has no dialog any more, and
+        // must not hold a number the refund about to be sent then skips.
+        tx.execute(
+            "UPDATE refunds SET state = 'DISCARDED', updated_at = ?3
+             WHERE transaction_id = ?1 AND merchant_id = ?2 AND state = 'DRAFT'",
+            params![d.transaction_id, d.merchant_id, now()],
+        )?;
         let taken: Vec<u32> = tx
             .prepare_cached(
                 "SELECT refund_number FROM refunds
@@ -250,7 +258,7 @@ impl Journal {
         );
         let paid = opened_cents.min(payment_cents);
         let already = refunded_in(&tx, &draft, key)?;
-        if let Some(why) = already.unknown_elsewhere() {
+        if let Some(why) = already.blocked() {
             return Err(JournalError::Refused(AppError::new(
                 ErrorCode::Conflict,
                 format!("{why} Nothing was sent."),
@@ -599,14 +607,26 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn numbers_and_keys_follow_the_payment() {
+    fn a_new_dialog_of_a_payment_discards_its_older_draft() {
         let (_d, j) = journal();
         let first = j.insert_draft(&draft("c", "t", 500)).unwrap();
         let second = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        assert_eq!((first.refund_number, second.refund_number), (1, 1));
+        assert_eq!(first.request_key, second.request_key);
         let other = j.insert_draft(&draft("c", "u", 500)).unwrap();
-        assert_eq!((first.refund_number, second.refund_number), (1, 2));
+        assert_eq!(
+            j.refund(&second.request_key).unwrap().unwrap().state,
+            RefundState::Draft,
+            "another payment's dialog leaves it alone"
+        );
         assert_eq!(other.refund_number, 1);
-        assert_ne!(first.request_key, other.request_key);
+    }
+
+    #[test]
+    fn numbers_and_keys_follow_the_payment() {
+        let (_d, j) = journal();
+        let first = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        assert_eq!(first.refund_number, 1);
         // A discarded draft frees its number: nothing was sent with its key.
         assert!(j.discard(&first.request_key).unwrap());
         let again = j.insert_draft(&draft("c", "t", 500)).unwrap();
@@ -625,14 +645,15 @@ pub(super) mod tests {
             &Settled::default(),
         )
         .unwrap();
-        j.discard(&second.request_key).unwrap();
+        let second = j.insert_draft(&draft("c", "t", 500)).unwrap();
+        assert_eq!(second.refund_number, 2);
+        let other = j.insert_draft(&draft("c", "u", 500)).unwrap();
+        assert_eq!(other.refund_number, 1);
+        assert_ne!(first.request_key, other.request_key);
+        // A new dialog of the payment replaces the old one's draft.
         assert_eq!(
             j.insert_draft(&draft("c", "t", 500)).unwrap().refund_number,
             2
-        );
-        assert_eq!(
-            j.insert_draft(&draft("c", "t", 500)).unwrap().refund_number,
-            3
         );
     }
 

@@ -297,7 +297,7 @@ pub async fn transaction(
         })
         .or_else(|| payment_refusal(&value))
         .or_else(|| inactive_customer_note(customer.as_ref()))
-        .or_else(|| counted.unknown_elsewhere())
+        .or_else(|| counted.blocked())
         .or_else(|| {
             (left_cents == Some(0)).then(|| {
                 format!(

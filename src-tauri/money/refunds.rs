@@ -178,6 +178,7 @@ pub async fn payment_choices(
             let paid = paid_cents(t);
             let unknown = refunded.unknown_elsewhere();
             let left = paid.map(|p| (p - refunded.total()).max(0));
+            let blocked = refunded.blocked();
             PaymentChoice {
                 transaction_id: t.transaction_id.to_string(),
                 amount_cents: t.amount.as_ref().map(|m| m.cents),
@@ -185,7 +186,7 @@ pub async fn payment_choices(
                 creation_date: t.creation_date.clone(),
                 left_cents: if unknown.is_some() { None } else { left },
                 refusal: payment_refusal(t)
-                    .or(unknown)
+                    .or(blocked)
                     .or_else(|| (left == Some(0)).then(|| "Already refunded in full".to_string())),
             }
         })
@@ -285,7 +286,7 @@ pub async fn open(
     let team_counted = team_claims.as_ref().map_or(0, |c| c.counted_cents);
     let refunded = drafted.refunded.total().max(team_counted);
     let cap_cents = (paid - refunded).max(0);
-    if let Some(why) = drafted.refunded.unknown_elsewhere() {
+    if let Some(why) = drafted.refunded.blocked() {
         let key = drafted.request_key.clone();
         let j = ctx.journal.clone();
         blocking(move || Ok(j.discard(&key)?)).await?;
@@ -751,18 +752,7 @@ pub async fn record_elsewhere(
 ) -> AppResult<RefundRow> {
     ctx.journal.problem_error()?;
     let k = request_key.trim().to_string();
-    // "0.00" is an answer too: a refund sent with its outcome not confirmed
-    // that Link Money shows as failed (the journal takes 0 for no other).
-    let zero = {
-        let t = amount.trim().trim_start_matches('$');
-        t.contains('0') && t.chars().all(|c| c == '0' || c == '.')
-    };
-    let parsed = if zero {
-        Ok(0)
-    } else {
-        crate::linkmoney::parse_amount(amount)
-    };
-    let result = match parsed {
+    let result = match crate::linkmoney::parse_amount(amount) {
         Ok(cents) => {
             let j = ctx.journal.clone();
             blocking(move || Ok(j.record_elsewhere_amount(&k, cents)?)).await

@@ -20,7 +20,7 @@ const STATE_TEXT = {
   PENDING: "Link Money accepted the refund and is deciding; the final status usually follows within 15 minutes.",
   SUCCEEDED: "The refund has settled: the money is back in the customer's account.",
   TERMINAL_FAILED: "Link Money refused the refund. Nothing was refunded, and it does not count against the payment.",
-  SENT_UNCONFIRMED: "Link Money says this refund's key is already used, but no answer to it came back: an earlier attempt may have got there, or another seat or tool made this refund number of the payment, for an amount and with an outcome Linkdesk cannot know. It is never sent again. Look it up at Link Money and record what went out under it (0.00 if it failed); until then this payment takes no further refund from here.",
+  SENT_UNCONFIRMED: "Link Money says this refund's key is already used, but no answer to it came back: an earlier attempt may have got there, or another seat or tool made this refund number of the payment, for an amount and with an outcome Linkdesk cannot know. It is never sent again. Find it in Link Money's records (or ask the other agents) and record what went out under it, at least this refund's own amount; until then this payment takes no further refund from here.",
   MADE_ELSEWHERE: "Link Money already had this payment's refund with this number, made elsewhere (another Linkdesk or another tool). Nothing was sent from here.",
   FAILED_NOT_SENT: "Nothing was refunded. You can open a new refund.",
   UNRESOLVED: "Link Money did not answer. Linkdesk keeps the refund and sends it again with the same key (never a second refund) — from the refund journal, or by itself at the next start.",
@@ -59,7 +59,28 @@ export function refundBadge(r, testid) {
  * customer, the person first picks one of the customer's payments (or pastes
  * a payment ID). The payment is re-read from Link Money by the core.
  */
+/** True from a refund's open until its dialogs close: one refund at a time. */
+let refunding = false;
+
+/**
+ * Opens a refund of a payment (or of one the customer picks). A second `r` or
+ * click while one loads or is open does nothing: each open journals a draft,
+ * and the window shows one refund at a time.
+ */
 export async function openRefund(customerId, transactionId) {
+  if (refunding) return;
+  refunding = true;
+  let again = false;
+  try {
+    again = await refundOnce(customerId, transactionId);
+  } finally {
+    refunding = false;
+  }
+  if (again) openRefund(customerId, again);
+}
+
+/** One refund's dialogs; resolves with the payment to refund again, if the person goes on. */
+async function refundOnce(customerId, transactionId) {
   let d;
   if (transactionId) {
     try {
@@ -206,7 +227,7 @@ export async function openRefund(customerId, transactionId) {
   refreshList();
   if (OPEN_STATES.includes(row.state)) checkUnresolved();
   const next = await showResult(row);
-  if (next === "again") return openRefund(customerId, payment);
+  if (next === "again") return payment;
   if (next) return;
   // Back to where the refund was made, now showing it.
   if (customerId) window.linkdeskShow("customers", customerId);
@@ -229,15 +250,16 @@ async function recordElsewhere(r) {
     title: unconfirmed ? `Refund #${r.refundNumber ?? "?"}: what went out?` : `Refund #${r.refundNumber ?? "?"} made elsewhere`,
     body: [
       h("p", {}, unconfirmed
-        ? `Link Money holds a refund under this number's key: this one (${formatCents(r.amountCents, r.currency)}, its answer lost) or another seat's or tool's. Until what went out under it is recorded, what is left of the payment is unknown and nothing more is refunded from here. Look it up at Link Money, then type the amount that went out (0.00 if it failed).`
+        ? `Link Money holds a refund under this number's key: this one (${formatCents(r.amountCents, r.currency)}, its answer lost) or another seat's or tool's, perhaps larger. Until what went out under it is recorded, what is left of the payment is unknown and nothing more is refunded from here. Find it in Link Money's records or ask the other agents, then type what went out under it: at least this refund's ${formatCents(r.amountCents, r.currency)}, which may have.`
         : "Link Money already has this payment's refund with this number, made outside this Linkdesk. Until its amount is recorded, what is left of the payment is unknown and nothing more is refunded from here. Ask who made it, or look it up at Link Money, then type its amount."),
       h("label", {}, unconfirmed ? "What went out (USD)" : "Its amount (USD)", amount),
     ],
     okLabel: "Record amount",
     onOk: async () => {
       const typed = amount.value.trim();
-      const cents = unconfirmed && /^\$?0*(\.0*)?$/.test(typed) && /0/.test(typed) ? 0 : parseCents(typed);
-      if (cents === null || cents < 0 || (cents === 0 && !unconfirmed)) throw new Error("Type the amount in US dollars, e.g. 10.00.");
+      const cents = parseCents(typed);
+      if (cents === null || cents <= 0) throw new Error("Type the amount in US dollars, e.g. 10.00.");
+      if (unconfirmed && cents < r.amountCents) throw new Error(`At least ${formatCents(r.amountCents)}: this refund itself may have gone out under its number.`);
       return call("refund_record_elsewhere", { requestKey: r.requestKey, amount: centsText(cents) });
     },
   });
