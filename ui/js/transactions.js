@@ -68,11 +68,18 @@ function render(res, detail) {
  */
 function refundedLine(v) {
   if (v.transaction.transactionType !== "DEBIT" || v.amountCents == null) return null;
+  // Refunds sent from here whose outcome is not confirmed and not yet
+  // recorded: their own amounts may have gone out, so they are in the figure
+  // as "at least".
+  const unconfirmed = (v.refunds || [])
+    .filter((r) => r.state === "SENT_UNCONFIRMED" && r.elsewhereCents == null)
+    .reduce((sum, r) => sum + (r.amountCents || 0), 0);
   const left = v.leftCents != null
     ? `${formatCents(v.leftCents)} left`
-    : v.transaction.transactionStatus === "SUCCEEDED" ? "what is left is unknown (a refund made elsewhere has no recorded amount)" : "not refundable";
+    : v.transaction.transactionStatus === "SUCCEEDED" ? "what is left is unknown (a refund number has no recorded amount)" : "not refundable";
+  const refunded = unconfirmed > 0 ? `at least ${formatCents(v.refundedCents + unconfirmed)}` : formatCents(v.refundedCents);
   return h("p", { class: "refunded-line", testid: "transaction-refunded" },
-    `${formatCents(v.refundedCents)} of ${formatCents(v.amountCents)} refunded · ${left}`);
+    `${refunded} of ${formatCents(v.amountCents)} refunded · ${left}`);
 }
 
 function refundsTable(rows) {
