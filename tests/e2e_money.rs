@@ -527,6 +527,10 @@ async fn a_refund_made_elsewhere_is_recorded_before_going_on() {
     click(&app, "nav-refunds").await;
     click(&app, "refund-record-elsewhere").await;
     type_in(&app, "elsewhere-amount", "2.00").await;
+    // Recorded once and never changed: typed twice.
+    click(&app, "confirm-ok").await;
+    wait_text(&app, "dialog-error", "does not match").await;
+    type_in(&app, "elsewhere-amount-again", "2.00").await;
     click(&app, "confirm-ok").await;
     wait_text(&app, "toast", "Amount recorded").await;
     click(&app, "nav-transactions").await;
@@ -536,12 +540,55 @@ async fn a_refund_made_elsewhere_is_recorded_before_going_on() {
     wait_text(&app, "transaction-refunded", &format!("${left} left")).await;
     click(&app, "transaction-refund").await;
     wait_text(&app, "refund-number", "#2 of this payment").await;
-    wait_text(&app, "refund-cap", "refunded elsewhere").await;
+    wait_text(&app, "refund-cap", "recorded as gone out").await;
     app.screenshot("money-18-after-recording").await;
     click(&app, "confirm-cancel").await;
     assert!(
         money_support::new_refunds(&url, &before).await.is_empty(),
         "nothing was sent from this window"
+    );
+    app.quit().await;
+    sandbox.stop().await;
+}
+
+/// A refund still loading when the person moves to another payment is not
+/// opened over that one (it could be taken for its refund); its draft is
+/// dropped and nothing is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_still_loading_is_not_opened_over_another_payment() {
+    if !e2e_enabled() {
+        return;
+    }
+    let _one_window = WINDOW.lock().await;
+    let sandbox = money_support::start(|o| o.latency_ms = 1_500).await;
+    let url = sandbox.url();
+    let (first, _, _) = money_support::nth_succeeded_payment(&url, 100, 0).await;
+    let (second, _, _) = money_support::nth_succeeded_payment(&url, 100, 1).await;
+    let app = App::launch(&[("LINKDESK_LINKMONEY_URL", url.clone())]).await;
+    app.wait(&tid("rtl-row")).await;
+    click(&app, "nav-transactions").await;
+    type_in(&app, "transaction-lookup-input", &first).await;
+    click(&app, "transaction-lookup-go").await;
+    wait_text(&app, "transaction-id", &first).await;
+    let refund = app.wait(&tid("transaction-refund")).await;
+    app.wait_js(
+        "refund offered",
+        "!document.querySelector('[data-testid=transaction-refund]').disabled",
+    )
+    .await;
+    app.click(&refund).await;
+    // While the refund loads (its payment read again, slowly), another one.
+    app.clear(&app.wait(&tid("transaction-lookup-input")).await)
+        .await;
+    type_in(&app, "transaction-lookup-input", &second).await;
+    click(&app, "transaction-lookup-go").await;
+    wait_text(&app, "transaction-id", &second).await;
+    wait_text(&app, "toast", "not opened").await;
+    assert_eq!(
+        app.js("return document.querySelector('#dialog').open;", vec![])
+            .await,
+        json!(false),
+        "a refund dialog opened over another payment"
     );
     app.quit().await;
     sandbox.stop().await;

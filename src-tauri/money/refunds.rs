@@ -311,7 +311,7 @@ pub async fn open(
     }
     if drafted.refunded.elsewhere > 0 {
         cap_note += &format!(
-            ", less {} refunded elsewhere (as recorded)",
+            ", less {} recorded as gone out under refund numbers Link Money already held",
             dollars(drafted.refunded.elsewhere)
         );
     }

@@ -16,6 +16,7 @@ import * as audit from "./audit.js";
 import * as team from "./team.js";
 import * as goto from "./goto.js";
 import * as updates from "./updates.js";
+import { navigation } from "./money.js";
 
 // Every view module exports init(), refresh() and onKey(event) -> bool; the
 // Link Money ones also export openRecord(id) for links and "Go to ID".
@@ -27,6 +28,7 @@ let pendingG = false;
 /** Shows a view; with `id`, opens that record in it (links between views, "Go to ID"). */
 export function show(name, id) {
   if (!views[name]) return;
+  if (name !== current) navigation.epoch += 1;
   current = name;
   for (const el of document.querySelectorAll(".view")) el.hidden = el.id !== `view-${name}`;
   for (const a of document.querySelectorAll(".nav-item")) a.classList.toggle("active", a.dataset.view === name);

@@ -66,6 +66,12 @@ export function recentList(items, kind, onOpen) {
  * box, the "Recent" list of that kind (from the cache) and a detail area.
  * `command` fetches one record by ID; `render(res, detail)` draws it.
  */
+/**
+ * Counts the person's moves to another record or view: a refund dialog that
+ * was still loading when they moved on is not opened over the new one.
+ */
+export const navigation = { epoch: 0 };
+
 export function lookupView({ section, title, kind, placeholder, testid, command, render, refundButton }) {
   const state = { id: null, seq: 0, env: null };
   const { input, bar } = lookupBar({ placeholder, testid: `${testid}-lookup`, onLookup: (id) => open(id) });
@@ -88,6 +94,7 @@ export function lookupView({ section, title, kind, placeholder, testid, command,
   /** Looks one record up; `cached` answers from the local cache on purpose. */
   async function open(id, { cached = false } = {}) {
     const seq = ++state.seq;
+    if (id !== state.id) navigation.epoch += 1;
     state.id = id;
     input.value = id;
     detail.hidden = false;

@@ -9,7 +9,7 @@ import { h, clear, $, fill } from "./dom.js";
 import { dateTime, statusClass } from "./format.js";
 import { showError, hideError, toast, badge, openDialog } from "./ui.js";
 import { shell } from "./shell.js";
-import { formatCents, parseCents } from "./money.js";
+import { formatCents, parseCents, navigation } from "./money.js";
 
 const DESCRIPTOR = /^[A-Za-z0-9 ]{0,80}$/;
 const OPEN_STATES = ["SENDING", "UNRESOLVED"];
@@ -32,7 +32,7 @@ const STATE_TEXT = {
 /** A refund's state as a badge a person can read; the raw state is kept in data-state. */
 /** A refund's amount as known: what was sent, or for a refund number whose key another may have used, what a person recorded went out under it. */
 export function refundAmountText(r) {
-  if (r.state === "MADE_ELSEWHERE") return r.elsewhereCents != null ? formatCents(r.elsewhereCents) : "unknown";
+  if (r.state === "MADE_ELSEWHERE") return r.elsewhereCents != null ? `${formatCents(r.elsewhereCents)} (recorded)` : "unknown";
   if (r.state === "SENT_UNCONFIRMED") {
     return r.elsewhereCents != null ? `${formatCents(r.elsewhereCents)} (recorded)` : `${formatCents(r.amountCents, r.currency)} sent; what went out unknown`;
   }
@@ -81,6 +81,7 @@ export async function openRefund(customerId, transactionId) {
 
 /** One refund's dialogs; resolves with the payment to refund again, if the person goes on. */
 async function refundOnce(customerId, transactionId) {
+  const epoch = navigation.epoch;
   let d;
   if (transactionId) {
     try {
@@ -92,6 +93,13 @@ async function refundOnce(customerId, transactionId) {
   } else {
     d = await pickPayment(customerId);
     if (!d) return;
+  }
+  if (navigation.epoch !== epoch) {
+    // The person moved to another record while it loaded: a refund dialog
+    // over it could be taken for that record's.
+    call("refund_discard", { requestKey: d.requestKey }).catch(() => {});
+    toast("The refund was not opened: you moved to another record while it loaded. Open it again from its payment.");
+    return;
   }
   const payment = d.transactionId;
   const amount = h("input", { type: "text", testid: "refund-amount", placeholder: "e.g. 12.50", autocomplete: "off", inputmode: "decimal" });
@@ -246,6 +254,7 @@ function centsText(cents) {
 async function recordElsewhere(r) {
   const amount = h("input", { type: "text", testid: "elsewhere-amount", placeholder: "e.g. 10.00", autocomplete: "off", inputmode: "decimal" });
   const unconfirmed = r.state === "SENT_UNCONFIRMED";
+  const again = h("input", { type: "text", testid: "elsewhere-amount-again", autocomplete: "off", inputmode: "decimal" });
   return openDialog({
     title: unconfirmed ? `Refund #${r.refundNumber ?? "?"}: what went out?` : `Refund #${r.refundNumber ?? "?"} made elsewhere`,
     body: [
@@ -253,12 +262,14 @@ async function recordElsewhere(r) {
         ? `Link Money holds a refund under this number's key: this one (${formatCents(r.amountCents, r.currency)}, its answer lost) or another seat's or tool's, perhaps larger. Until what went out under it is recorded, what is left of the payment is unknown and nothing more is refunded from here. Find it in Link Money's records or ask the other agents, then type what went out under it: at least this refund's ${formatCents(r.amountCents, r.currency)}, which may have.`
         : "Link Money already has this payment's refund with this number, made outside this Linkdesk. Until its amount is recorded, what is left of the payment is unknown and nothing more is refunded from here. Ask who made it, or look it up at Link Money, then type its amount."),
       h("label", {}, unconfirmed ? "What went out (USD)" : "Its amount (USD)", amount),
+      h("label", {}, "Type it again (it is recorded once and cannot be changed)", again),
     ],
     okLabel: "Record amount",
     onOk: async () => {
       const typed = amount.value.trim();
       const cents = parseCents(typed);
       if (cents === null || cents <= 0) throw new Error("Type the amount in US dollars, e.g. 10.00.");
+      if (parseCents(again.value.trim()) !== cents) throw new Error("The amount typed again does not match: check it against Link Money's records.");
       if (unconfirmed && cents < r.amountCents) throw new Error(`At least ${formatCents(r.amountCents)}: this refund itself may have gone out under its number.`);
       return call("refund_record_elsewhere", { requestKey: r.requestKey, amount: centsText(cents) });
     },
@@ -521,6 +532,9 @@ function row(r, withEnv) {
 
 /** The latest failure while the outcome is open; what Link Money said once it is known. */
 function message(r) {
+  if (r.elsewhereCents != null && (r.state === "MADE_ELSEWHERE" || r.state === "SENT_UNCONFIRMED")) {
+    return `Recorded: ${formatCents(r.elsewhereCents)} went out under refund #${r.refundNumber ?? "?"}.`;
+  }
   return (OPEN_STATES.includes(r.state) ? r.lastError : r.errorMessage) || "";
 }
 
