@@ -231,20 +231,7 @@ async fn a_seat_whose_refund_was_never_sent_leaves_no_gap_for_another_seat() {
     assert_eq!(first.refund_number, 1);
     // What a refusal before any record (a 429, a dropped connection before
     // sending) leaves in the journal: nothing reached Link Money.
-    let lm = a.session.linkmoney().unwrap();
-    let target = linkdesk::journal::Target {
-        env_id: a.session.env.id.clone(),
-        linkmoney_url: lm.base_url().to_string(),
-        merchant_id: lm.merchant_id().to_string(),
-    };
-    let sending = linkdesk::journal::Sending {
-        amount_cents: 100,
-        client_reference_id: None,
-        soft_descriptor: None,
-    };
-    a.journal
-        .begin_sending(&first.request_key, &target, &sending, paid)
-        .unwrap();
+    begin_sending(&a, &first.request_key, 100, None, paid);
     a.journal
         .settle(
             &first.request_key,
@@ -301,20 +288,7 @@ async fn a_key_used_by_another_seat_before_a_retry_holds_the_payment() {
     let b = context(dir_b.path(), session(&url, EnvKind::Sandbox));
 
     let waiting = refunds::open(&a, None, &txn).await.unwrap();
-    let lm = a.session.linkmoney().unwrap();
-    let target = linkdesk::journal::Target {
-        env_id: a.session.env.id.clone(),
-        linkmoney_url: lm.base_url().to_string(),
-        merchant_id: lm.merchant_id().to_string(),
-    };
-    let sending = linkdesk::journal::Sending {
-        amount_cents: 100,
-        client_reference_id: None,
-        soft_descriptor: None,
-    };
-    a.journal
-        .begin_sending(&waiting.request_key, &target, &sending, paid)
-        .unwrap();
+    begin_sending(&a, &waiting.request_key, 100, None, paid);
     a.journal.start_attempt(&waiting.request_key).unwrap();
     a.journal
         .mark_unresolved(&waiting.request_key, "HTTP 500")

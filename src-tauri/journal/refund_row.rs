@@ -273,6 +273,15 @@ pub struct Drafted {
     pub refunded: Refunded,
 }
 
+/// "#1, #3".
+fn numbered(numbers: &[u32]) -> String {
+    numbers
+        .iter()
+        .map(|n| format!("#{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What counts against a payment's amount in this journal.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Refunded {
@@ -307,12 +316,7 @@ impl Refunded {
     /// amount nobody has recorded.
     pub fn blocked(&self) -> Option<String> {
         if !self.waiting.is_empty() {
-            let numbers = self
-                .waiting
-                .iter()
-                .map(|n| format!("#{n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let numbers = numbered(&self.waiting);
             return Some(format!(
                 "Refund {numbers} of this payment is still being sent or waiting to be resolved. Resolve it first (Refund journal → Retry, or wait for it): until its outcome is known, no further refund of this payment goes out from here."
             ));
@@ -326,12 +330,7 @@ impl Refunded {
         if self.elsewhere_unknown.is_empty() {
             return None;
         }
-        let numbers = self
-            .elsewhere_unknown
-            .iter()
-            .map(|n| format!("#{n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let numbers = numbered(&self.elsewhere_unknown);
         Some(format!(
             "Link Money has refund {numbers} of this payment for an amount Linkdesk does not know (made elsewhere, or sent from here with its answer lost, when another seat may have used the same number), so what is left of the payment is unknown. Look it up at Link Money (or ask who made it) and record the amount that went out in the refund journal before refunding more."
         ))

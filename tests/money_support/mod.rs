@@ -384,6 +384,26 @@ pub async fn crashed_refund(
     let dialog = linkdesk::money::refunds::open(ctx, None, payment)
         .await
         .unwrap();
+    begin_sending(
+        ctx,
+        &dialog.request_key,
+        cents,
+        reference,
+        dialog.payment_cents,
+    );
+    dialog.request_key
+}
+
+/// Moves the journal's draft `key` to SENDING as the app does before a
+/// request leaves, without sending it: what a request that never reached
+/// Link Money, or whose outcome is still to come, leaves in the journal.
+pub fn begin_sending(
+    ctx: &RefundContext,
+    key: &str,
+    cents: i64,
+    reference: Option<String>,
+    payment_cents: i64,
+) {
     let client = ctx.session.linkmoney().unwrap();
     let target = linkdesk::journal::Target {
         env_id: ctx.session.env.id.clone(),
@@ -396,7 +416,6 @@ pub async fn crashed_refund(
         soft_descriptor: None,
     };
     ctx.journal
-        .begin_sending(&dialog.request_key, &target, &sending, dialog.payment_cents)
+        .begin_sending(key, &target, &sending, payment_cents)
         .unwrap();
-    dialog.request_key
 }
