@@ -396,6 +396,13 @@ async fn a_refund_killed_mid_flight_is_resolved_with_its_key() {
     // Slow answers leave a wide window between the request and its answer.
     let sandbox = start(|o| o.latency_ms = 1_000).await;
     let url = sandbox.url();
+    // A payment of its own each time (refund #1 of one payment has one key),
+    // both picked before any refund changes what the sandbox lists.
+    let payments = [
+        nth_succeeded_payment(&url, 1, 0).await.0,
+        nth_succeeded_payment(&url, 1, 1).await.0,
+    ];
+    assert_ne!(payments[0], payments[1]);
     // Forwarded: the refund reaches Link Money and is made; Held: it never does.
     for (run, (forward, expected)) in [
         (true, RefundState::SentUnconfirmed),
@@ -404,8 +411,7 @@ async fn a_refund_killed_mid_flight_is_resolved_with_its_key() {
     .into_iter()
     .enumerate()
     {
-        // A payment of its own each time: refund #1 of one payment has one key.
-        let (payment, _, _) = nth_succeeded_payment(&url, 1, run).await;
+        let payment = payments[run].clone();
         let before = transaction_ids(&url).await;
         let dir = tempfile::tempdir().unwrap();
         let mut proxy = Proxy::start(sandbox.addr(), forward).await;
