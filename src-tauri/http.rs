@@ -72,13 +72,13 @@ fn transport_error_of(service: &str, err: &reqwest::Error) -> AppError {
         );
     }
     let chain = error_chain(err);
+    let at = err
+        .url()
+        .and_then(|u| Some(format!(" at {}", u.host_str()?)))
+        .unwrap_or_default();
     let handshake = is_tls_handshake_failure(err);
     if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") || handshake
     {
-        let at = err
-            .url()
-            .and_then(|u| Some(format!(" at {}", u.host_str()?)))
-            .unwrap_or_default();
         return AppError::new(
             ErrorCode::Tls,
             format!(
@@ -90,10 +90,6 @@ fn transport_error_of(service: &str, err: &reqwest::Error) -> AppError {
     if err.is_builder() {
         return AppError::invalid(format!("The {service} base URL is not usable: {chain}"));
     }
-    let at = err
-        .url()
-        .and_then(|u| Some(format!(" at {}", u.host_str()?)))
-        .unwrap_or_default();
     let proxy = err
         .url()
         .and_then(env_proxy_for)
@@ -122,13 +118,11 @@ fn env_proxy_for(url: &reqwest::Url) -> Option<(&'static str, String)> {
     };
     let host = url.host_str()?.to_ascii_lowercase();
     if let Some(no_proxy) = var("NO_PROXY") {
-        let listed = no_proxy
-            .split(',')
-            .map(|n| n.trim().trim_start_matches('.'));
-        if listed
-            .clone()
-            .any(|n| n == "*" || n.eq_ignore_ascii_case(&host) || host.ends_with(&format!(".{n}")))
-        {
+        let listed = |n: &str| {
+            let n = n.trim().trim_start_matches('.');
+            n == "*" || n.eq_ignore_ascii_case(&host) || host.ends_with(&format!(".{n}"))
+        };
+        if no_proxy.split(',').any(listed) {
             return None;
         }
     }

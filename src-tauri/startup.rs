@@ -121,9 +121,9 @@ pub fn cannot_start(handle: &AppHandle, why: &str) {
 }
 
 /// SIGTERM or SIGINT (a log-out, `kill`, Ctrl+C in a terminal) ends Linkdesk
-/// as closing its window does, through `exit`: the window's place is saved
-/// and the last log lines are written out. A refund being sent then is safe:
-/// the journal holds it and the next start finds its outcome.
+/// at once, as "Close anyway" does, through `exit`: the window's place is
+/// saved and the last log lines are written out. A refund being sent then is
+/// safe: the journal holds it and the next start finds its outcome.
 #[cfg(unix)]
 pub fn exit_on_signals(handle: AppHandle) {
     tauri::async_runtime::spawn(async move {

@@ -151,13 +151,6 @@ impl Journal {
                 delivering: tokio::sync::Mutex::new(()),
             }),
         };
-        if journal.inner.sender_lock.is_ok() && journal.problem().is_none() {
-            match journal.discard_left_drafts() {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(drafts = n, "refund dialogs left open by the last run discarded: nothing was sent with them"),
-                Err(e) => tracing::warn!(error = %e, "the last run's refund drafts could not be discarded"),
-            }
-        }
         (journal, notice)
     }
 

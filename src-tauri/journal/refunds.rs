@@ -53,9 +53,11 @@ impl Journal {
     ) -> Result<Drafted, JournalError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // One refund dialog at a time (one window, one process per data
-        // folder): another draft of this payment has no dialog any more, and
-        // must not hold a number the refund about to be sent then skips.
+        // One refund dialog at a time (one window, and only the process
+        // holding the journal's lock opens dialogs): another draft of this
+        // payment — a second open, or one a run that ended left behind — has
+        // no dialog any more, and must not hold a number the refund about to
+        // be sent then skips.
         tx.execute(
             "UPDATE refunds SET state = 'DISCARDED', updated_at = ?3
              WHERE transaction_id = ?1 AND merchant_id = ?2 AND state = 'DRAFT'",
@@ -377,19 +379,6 @@ impl Journal {
         Ok(changed == 1)
     }
 
-    /// Discards the drafts a run that ended left behind (its dialogs are
-    /// gone: the window closed, the process was stopped or died). A draft
-    /// holds its refund number only while its dialog is open; one left
-    /// behind would leave a gap another seat's refund falls into. Called by
-    /// the process that holds the journal's lock, before any dialog opens.
-    /// Returns how many.
-    pub fn discard_left_drafts(&self) -> Result<usize, JournalError> {
-        Ok(self.conn()?.execute(
-            "UPDATE refunds SET state = 'DISCARDED', updated_at = ?1 WHERE state = 'DRAFT'",
-            [now()],
-        )?)
-    }
-
     /// Submitted refunds, newest first; one environment or all.
     pub fn list_refunds(
         &self,
@@ -703,7 +692,8 @@ pub(super) mod tests {
         let (j, _) = Journal::open(dir.path());
         let left = j.insert_draft(&draft("c", "t", 500)).unwrap();
         assert_eq!(left.refund_number, 1);
-        // The process is killed with the dialog open; the next run opens.
+        // The process is killed with the dialog open; the next run opens the
+        // payment's refund again.
         drop(j);
         let (j, notice) = Journal::open(dir.path());
         assert!(notice.is_none());

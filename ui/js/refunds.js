@@ -169,10 +169,9 @@ async function refundOnce(customerId, transactionId) {
   });
   const dialog = $("#dialog");
   const ok = dialog.querySelector("[data-testid=confirm-ok]");
-  const cancel = dialog.querySelector("[data-testid=confirm-cancel]");
   let busy = false;
-  const blockEsc = (e) => { if (busy) e.preventDefault(); };
-  dialog.addEventListener("cancel", blockEsc);
+  // While it sends, the dialog itself keeps Cancel and Esc from closing it
+  // (openDialog); `busy` keeps Ctrl+Enter from sending twice.
   // After the review, Ctrl+Enter sends: a deliberate key, never a second
   // plain Enter.
   const sendKey = (e) => {
@@ -186,7 +185,6 @@ async function refundOnce(customerId, transactionId) {
   let change = null;
   function sending(on) {
     busy = on;
-    cancel.disabled = on;
     if (change) change.disabled = on;
     retype.disabled = on;
     ok.textContent = on ? "Sending… do not close" : `Send refund of ${formatCents(cents)}`;
@@ -226,7 +224,6 @@ async function refundOnce(customerId, transactionId) {
   }
 
   const row = await pending;
-  dialog.removeEventListener("cancel", blockEsc);
   dialog.removeEventListener("keydown", sendKey, true);
   if (!row) {
     call("refund_discard", { requestKey: d.requestKey }).catch(() => {});
